@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace lwm2md {
+
+/// One factory-provisioned LwM2M server ([[server]] table).
+struct ServerConfig {
+  std::string uri;                 // coap://host:port (coaps:// accepted, DTLS comes later)
+  std::uint16_t shortId = 1;       // 1..65534
+  std::uint32_t lifetime = 86400;  // seconds, >= 1
+  std::string binding = "U";       // U, UQ, S, ... (LwM2M binding letters)
+  std::string version = "1.1";     // "1.0" or "1.1"
+  std::string security = "nosec";  // nosec | psk | cert | rpk
+  std::string pskIdentity;
+  std::string pskKey;  // hex
+  std::string pskKeyFile;
+  bool notifyConfirmable = false;  // notifications as CON
+  std::uint32_t defaultPmin = 0;   // Server object resource 2
+  std::uint32_t defaultPmax = 0;   // Server object resource 3 (0 = none)
+};
+
+/// [bootstrap] table (optional; used by a later issue).
+struct BootstrapConfig {
+  std::string uri;
+  std::string security = "nosec";
+  std::string pskIdentity;
+  std::string pskKey;
+  std::string pskKeyFile;
+};
+
+/// [device] table: the Device object's protocol resources.
+struct DeviceConfig {
+  std::string manufacturer;      // /3/0/0
+  std::string model;             // /3/0/1
+  std::string serial;            // /3/0/2
+  std::string firmwareVersion;   // /3/0/3
+  std::string deviceType;        // /3/0/17
+  std::string hardwareVersion;   // /3/0/18
+  std::string softwareVersion;   // /3/0/19
+};
+
+/// [registration] table: retry behaviour of Register (exponential back-off).
+struct RegistrationConfig {
+  std::uint32_t retryInitialSeconds = 2;
+  std::uint32_t retryMaxSeconds = 300;
+  /// An Update is sent when this fraction of the lifetime has passed (0.5 .. 0.95).
+  double updateAtFraction = 0.9;
+};
+
+struct Config {
+  std::filesystem::path sourceFile;  // the file it was loaded from ("" for defaults)
+  std::string endpoint;              // default: the host name
+  std::string stateDir = "/var/lib/lwm2md";
+  std::vector<std::string> objectDirs;
+  std::string logLevel = "info";  // trace debug info warn error critical off
+  std::optional<BootstrapConfig> bootstrap;
+  std::vector<ServerConfig> servers;
+  DeviceConfig device;
+  RegistrationConfig registration;
+};
+
+/// Loads and validates a TOML config file. Unknown keys, wrong types and out-of-range values
+/// are errors whose message names the file, the line and the key, e.g.
+///   "/etc/lwm2md/lwm2md.toml:12: key 'server[0].lifetime': must be an integer >= 1"
+/// A TOML syntax error gives the parser's line and column.
+Result<Config> loadConfig(const std::filesystem::path& file);
+/// The same from text (`source` names it in messages); used by tests and fuzzing.
+Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source);
+
+}  // namespace lwm2md
