@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "util/result.hpp"
+#include "model/result.hpp"
 
 namespace lwm2md {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/result.hpp"
+#include "model/result.hpp"
 
 namespace lwm2md {
 

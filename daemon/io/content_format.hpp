@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "model/content.hpp"
-#include "util/result.hpp"
+#include "model/result.hpp"
 
 namespace lwm2md {
 

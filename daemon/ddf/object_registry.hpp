@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "model/object_def.hpp"
-#include "util/result.hpp"
+#include "model/result.hpp"
 
 namespace lwm2md {
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <variant>
 
-#include "util/coap_code.hpp"
+#include "model/coap_code.hpp"
 
 namespace lwm2md {
 

@@ -1,4 +1,4 @@
-#include "util/coap_code.hpp"
+#include "model/coap_code.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@ std::string toString(CoapCode code) {
 
 }  // namespace lwm2md
 
-#include "util/result.hpp"
+#include "model/result.hpp"
 
 namespace lwm2md {
 
