@@ -28,4 +28,9 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& args);
 /// The --help text.
 std::string usageText();
 
+struct Config;
+/// Lets --state-dir and --log-level override the config file's state_dir and log_level
+/// (call after every load, including a SIGHUP reload).
+void applyCommandLine(const CommandLine& commandLine, Config& config);
+
 }  // namespace lwm2md

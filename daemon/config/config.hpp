@@ -38,13 +38,13 @@ struct BootstrapConfig {
 
 /// [device] table: the Device object's protocol resources.
 struct DeviceConfig {
-  std::string manufacturer;      // /3/0/0
-  std::string model;             // /3/0/1
-  std::string serial;            // /3/0/2
-  std::string firmwareVersion;   // /3/0/3
-  std::string deviceType;        // /3/0/17
-  std::string hardwareVersion;   // /3/0/18
-  std::string softwareVersion;   // /3/0/19
+  std::string manufacturer;     // /3/0/0
+  std::string model;            // /3/0/1
+  std::string serial;           // /3/0/2
+  std::string firmwareVersion;  // /3/0/3
+  std::string deviceType;       // /3/0/17
+  std::string hardwareVersion;  // /3/0/18
+  std::string softwareVersion;  // /3/0/19
 };
 
 /// [registration] table: retry behaviour of Register (exponential back-off).
@@ -74,5 +74,9 @@ struct Config {
 Result<Config> loadConfig(const std::filesystem::path& file);
 /// The same from text (`source` names it in messages); used by tests and fuzzing.
 Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source);
+
+/// Whether `level` is one of the log_level names (trace debug info warn error critical off);
+/// shared with the --log-level option.
+bool isLogLevel(std::string_view level);
 
 }  // namespace lwm2md

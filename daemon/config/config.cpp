@@ -1,0 +1,375 @@
+#include "config/config.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "config/coap_uri.hpp"
+#include "config/table_reader.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kLogLevels = {"trace", "debug",    "info", "warn",
+                                                        "error", "critical", "off"};
+constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+// Beyond this a lifetime no longer fits the signed 32-bit timers some servers use.
+constexpr std::int64_t kMaxLifetime = std::int64_t{1} << 31;
+// A config file is a few kilobytes; the cap keeps a wrong path (a device, a log) from being
+// slurped whole.
+constexpr std::size_t kMaxFileSize = 1 << 20;
+
+// The Endpoint Client Name goes into the Register query as "ep=...", unescaped by many servers.
+bool isValidEndpoint(std::string_view endpoint) {
+  if (endpoint.empty()) return false;
+  for (char c : endpoint) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '&') return false;
+  }
+  return true;
+}
+
+std::string hostName() {
+  std::array<char, 256> buffer{};
+  if (gethostname(buffer.data(), buffer.size() - 1) != 0) return {};
+  return std::string(buffer.data());
+}
+
+bool isHex(std::string_view text) {
+  if (text.empty() || text.size() % 2 != 0) return false;
+  for (char c : text) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// LwM2M 1.1 binding letters: U(DP), T(CP), S(MS), N(on-IP), plus Q(ueue mode). 1.0 knows only
+// U, S and Q, and a binding must name at least one transport.
+std::string bindingProblem(std::string_view binding, std::string_view version) {
+  if (binding.empty()) return "must not be empty";
+  std::set<char> seen;
+  bool transport = false;
+  for (char c : binding) {
+    if (std::string_view("UQSNT").find(c) == std::string_view::npos) {
+      return "may only contain the letters U, Q, S, N, T";
+    }
+    if (!seen.insert(c).second) return fmt::format("repeats the letter '{}'", c);
+    if (c != 'Q') transport = true;
+    if ((c == 'N' || c == 'T') && version == "1.0") {
+      return fmt::format("letter '{}' needs version = \"1.1\"", c);
+    }
+  }
+  if (!transport) return "must contain a transport (U, S, N or T), not only Q";
+  return {};
+}
+
+// Fields shared by [[server]] and [bootstrap].
+struct SecurityRefs {
+  std::string& security;
+  std::string& pskIdentity;
+  std::string& pskKey;
+  std::string& pskKeyFile;
+};
+
+void readSecurity(TableReader& r, SecurityRefs out, std::optional<bool> secureUri) {
+  if (auto v = r.string("security")) {
+    if (*v == "nosec" || *v == "psk" || *v == "cert" || *v == "rpk") {
+      out.security = *v;
+    } else {
+      r.fail("security", "must be one of nosec, psk, cert, rpk");
+      // Checking the PSK keys against a mode the user did not mean would only add noise.
+      for (std::string_view k : {"psk_identity", "psk_key", "psk_key_file"}) r.get(k);
+      return;
+    }
+  }
+  auto identity = r.string("psk_identity");
+  auto key = r.string("psk_key");
+  auto keyFile = r.string("psk_key_file");
+  if (identity) out.pskIdentity = *identity;
+  if (key) out.pskKey = *key;
+  if (keyFile) out.pskKeyFile = *keyFile;
+
+  if (out.security == "psk") {
+    if (!r.has("psk_identity")) r.fail("psk_identity", "is required when security = \"psk\"");
+    if (identity && identity->empty()) r.fail("psk_identity", "must not be empty");
+    const bool hasKey = r.has("psk_key");
+    const bool hasKeyFile = r.has("psk_key_file");
+    if (!hasKey && !hasKeyFile) {
+      r.fail("psk_key", "security = \"psk\" needs psk_key or psk_key_file");
+    } else if (hasKey && hasKeyFile) {
+      r.fail("psk_key_file", "psk_key and psk_key_file are mutually exclusive");
+    }
+    if (key && !isHex(*key)) r.fail("psk_key", "must be a non-empty, even-length hex string");
+    if (keyFile && keyFile->empty()) r.fail("psk_key_file", "must not be empty");
+  } else {
+    // Keys left over from a PSK setup would be silently ignored: say so instead.
+    for (std::string_view k : {"psk_identity", "psk_key", "psk_key_file"}) {
+      if (r.has(k)) r.fail(k, "is only used with security = \"psk\"");
+    }
+  }
+
+  // The scheme and the mode must agree: coaps:// with NoSec has no keys to shake hands with,
+  // and coap:// with keys would send them nowhere.
+  if (secureUri) {
+    const bool nosec = out.security == "nosec";
+    if (*secureUri && nosec) {
+      r.fail("security", "coaps:// needs security = psk, cert or rpk");
+    } else if (!*secureUri && !nosec) {
+      r.fail("security", fmt::format("security = \"{}\" needs a coaps:// uri", out.security));
+    }
+  }
+}
+
+// Returns whether the uri is coaps://, or nullopt if it is absent or invalid.
+std::optional<bool> readUri(TableReader& r, std::string& out) {
+  if (!r.has("uri")) {
+    r.fail("uri", "is required");
+    return std::nullopt;
+  }
+  auto v = r.string("uri");
+  if (!v) return std::nullopt;
+  Result<CoapUri> uri = parseCoapUri(*v);
+  if (!uri) {
+    r.fail("uri", fmt::format("\"{}\" {}", *v, uri.error().message));
+    return std::nullopt;
+  }
+  out = *v;
+  return uri->secure;
+}
+
+BootstrapConfig readBootstrap(TableReader& r) {
+  BootstrapConfig b;
+  std::optional<bool> secure = readUri(r, b.uri);
+  readSecurity(r, {b.security, b.pskIdentity, b.pskKey, b.pskKeyFile}, secure);
+  r.finish();
+  return b;
+}
+
+ServerConfig readServer(TableReader& r) {
+  ServerConfig s;
+  std::optional<bool> secure = readUri(r, s.uri);
+  if (auto v = r.integer("short_id", 1, 65534)) s.shortId = static_cast<std::uint16_t>(*v);
+  if (auto v = r.integer("lifetime", 1, kMaxLifetime)) s.lifetime = static_cast<std::uint32_t>(*v);
+  if (auto v = r.string("version")) {
+    if (*v == "1.0" || *v == "1.1") {
+      s.version = *v;
+    } else {
+      r.fail("version", "must be \"1.0\" or \"1.1\"");
+    }
+  }
+  if (auto v = r.string("binding")) {
+    std::string problem = bindingProblem(*v, s.version);
+    if (problem.empty()) {
+      s.binding = *v;
+    } else {
+      r.fail("binding", problem);
+    }
+  }
+  readSecurity(r, {s.security, s.pskIdentity, s.pskKey, s.pskKeyFile}, secure);
+  if (auto v = r.boolean("notify_confirmable")) s.notifyConfirmable = *v;
+  auto pmin = r.integer("default_pmin", 0, kMaxU32);
+  auto pmax = r.integer("default_pmax", 0, kMaxU32);
+  if (pmin) s.defaultPmin = static_cast<std::uint32_t>(*pmin);
+  if (pmax) s.defaultPmax = static_cast<std::uint32_t>(*pmax);
+  if (pmin && pmax && *pmax != 0 && *pmax < *pmin) {
+    r.fail("default_pmax", "must be 0 (none) or >= default_pmin");
+  }
+  r.finish();
+  return s;
+}
+
+void readServers(TableReader& top, std::vector<ServerConfig>& out) {
+  const toml::node* node = top.get("server");
+  if (node == nullptr) return;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) {
+    top.fail("server", "must be an array of tables: write [[server]], not [server]");
+    return;
+  }
+  Diagnostics& diag = top.diagnostics();
+  std::vector<std::size_t> owners;  // index in `array` of each entry in `out`
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    const std::string name = fmt::format("server[{}]", i);
+    const toml::table* table = element.as_table();
+    if (table == nullptr) {
+      diag.add(lineOf(element), name, "must be a table ([[server]])");
+      continue;
+    }
+    TableReader r(diag, *table, name + ".");
+    ServerConfig server = readServer(r);
+    // The Short Server ID is how the Server and Security objects refer to each other.
+    for (std::size_t j = 0; j < out.size(); ++j) {
+      if (out[j].shortId == server.shortId) {
+        r.fail("short_id",
+               fmt::format("short_id {}{} is already used by server[{}]", server.shortId,
+                           r.has("short_id") ? "" : " (the default)", owners[j]));
+        break;
+      }
+    }
+    out.push_back(std::move(server));
+    owners.push_back(i);
+  }
+}
+
+DeviceConfig readDevice(TableReader& r) {
+  DeviceConfig d;
+  auto set = [&r](std::string_view key, std::string& field) {
+    if (auto v = r.string(key)) field = *v;
+  };
+  set("manufacturer", d.manufacturer);
+  set("model", d.model);
+  set("serial", d.serial);
+  set("firmware_version", d.firmwareVersion);
+  set("device_type", d.deviceType);
+  set("hardware_version", d.hardwareVersion);
+  set("software_version", d.softwareVersion);
+  r.finish();
+  return d;
+}
+
+RegistrationConfig readRegistration(TableReader& r) {
+  RegistrationConfig c;
+  if (auto v = r.integer("retry_initial", 1, kMaxU32)) {
+    c.retryInitialSeconds = static_cast<std::uint32_t>(*v);
+  }
+  if (auto v = r.integer("retry_max", 1, kMaxU32)) {
+    if (*v < c.retryInitialSeconds) {
+      r.fail("retry_max", fmt::format("must be >= retry_initial ({})", c.retryInitialSeconds));
+    } else {
+      c.retryMaxSeconds = static_cast<std::uint32_t>(*v);
+    }
+  } else if (!r.has("retry_max") && c.retryMaxSeconds < c.retryInitialSeconds) {
+    r.fail("retry_initial", fmt::format("must be <= retry_max ({})", c.retryMaxSeconds));
+  }
+  if (auto v = r.number("update_at_fraction", 0.5, 0.95)) c.updateAtFraction = *v;
+  r.finish();
+  return c;
+}
+
+void readTop(TableReader& top, Config& config) {
+  if (auto v = top.string("endpoint")) {
+    if (isValidEndpoint(*v)) {
+      config.endpoint = *v;
+    } else {
+      top.fail("endpoint", "must be non-empty printable ASCII without '&' or whitespace");
+    }
+  } else if (!top.has("endpoint")) {
+    config.endpoint = hostName();
+    if (!isValidEndpoint(config.endpoint)) {
+      top.fail("endpoint",
+               fmt::format("not set, and the host name \"{}\" cannot be used", config.endpoint));
+    }
+  }
+  if (auto v = top.string("state_dir")) {
+    if (v->empty()) {
+      top.fail("state_dir", "must not be empty");
+    } else {
+      config.stateDir = *v;
+    }
+  }
+  if (auto v = top.stringArray("object_dirs")) config.objectDirs = std::move(*v);
+  if (auto v = top.string("log_level")) {
+    if (isLogLevel(*v)) {
+      config.logLevel = *v;
+    } else {
+      top.fail("log_level", "must be one of trace, debug, info, warn, error, critical, off");
+    }
+  }
+}
+
+}  // namespace
+
+bool isLogLevel(std::string_view level) {
+  for (std::string_view known : kLogLevels) {
+    if (level == known) return true;
+  }
+  return false;
+}
+
+Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source) {
+  const std::string file = source.string();
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(file));
+  } catch (const toml::parse_error& e) {
+    const toml::source_position where = e.source().begin;
+    return badRequest(
+        fmt::format("{}:{}:{}: syntax error: {}", file, where.line, where.column, e.description()));
+  } catch (const std::exception& e) {
+    return badRequest(fmt::format("{}: cannot parse: {}", file, e.what()));
+  }
+
+  Diagnostics diag(file);
+  Config config;
+  config.sourceFile = source;
+  TableReader top(diag, root, "");
+  readTop(top, config);
+
+  if (const toml::table* t = top.table("bootstrap")) {
+    TableReader r(diag, *t, "bootstrap.");
+    config.bootstrap = readBootstrap(r);
+  }
+  readServers(top, config.servers);
+  // Only when nothing was written at all: a present but broken server or bootstrap table has
+  // been reported already.
+  const toml::node* servers = top.get("server");
+  const bool noServers =
+      servers == nullptr || (servers->is_array() && servers->as_array()->empty());
+  if (noServers && !top.has("bootstrap")) {
+    top.fail("server", "at least one [[server]] or a [bootstrap] table is required");
+  }
+  if (const toml::table* t = top.table("device")) {
+    TableReader r(diag, *t, "device.");
+    config.device = readDevice(r);
+  }
+  if (const toml::table* t = top.table("registration")) {
+    TableReader r(diag, *t, "registration.");
+    config.registration = readRegistration(r);
+  }
+  top.finish();
+
+  if (!diag.empty()) return diag.toError();
+  return config;
+}
+
+Result<Config> loadConfig(const std::filesystem::path& file) {
+  auto cannotRead = [&file](int err) {
+    Error e = badRequest(fmt::format("{}: cannot read: {}", file.string(), std::strerror(err)));
+    e.kind = err == ENOENT ? ErrorKind::NotFound : ErrorKind::Failed;
+    return e;
+  };
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) return cannotRead(errno);
+  std::string text;
+  std::array<char, 4096> buffer{};
+  int readError = 0;
+  // Bounded by kMaxFileSize: each pass adds at least one byte or ends the loop.
+  while (text.size() <= kMaxFileSize) {
+    std::size_t n = std::fread(buffer.data(), 1, buffer.size(), f);
+    text.append(buffer.data(), n);
+    if (n < buffer.size()) {
+      if (std::ferror(f)) readError = errno != 0 ? errno : EIO;
+      break;
+    }
+  }
+  std::fclose(f);
+  if (readError != 0) return cannotRead(readError);
+  if (text.size() > kMaxFileSize) {
+    return badRequest(
+        fmt::format("{}: cannot read: larger than {} bytes", file.string(), kMaxFileSize));
+  }
+  return parseConfig(text, file);
+}
+
+}  // namespace lwm2md
