@@ -1,0 +1,195 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+// libcoap's types stay out of this header: tests see only the server's own vocabulary.
+struct coap_context_t;
+struct coap_session_t;
+
+namespace lwm2md::test {
+
+using Token = std::vector<uint8_t>;
+
+/// One request on the registration interface, as the server answered it.
+struct Event {
+  enum class Kind { Register, Update, Deregister };
+  Kind kind = Kind::Register;
+  /// "/rd/<n>": the location created (Register) or addressed (Update, De-register). Empty for a
+  /// Register that was refused.
+  std::string location;
+  std::map<std::string, std::string> query;  // "Q" and other flags map to ""
+  std::string payload;
+  uint8_t code = 0;  // the response code sent, e.g. 0x41 (2.01) or 0x84 (4.04)
+};
+
+/// What a registration currently holds (updated by Update).
+struct RegistrationRecord {
+  std::string location;
+  std::string endpoint;
+  std::map<std::string, std::string> query;
+  std::string payload;
+};
+
+enum class Method { Get, Put, Post, Delete };
+
+struct RequestOptions {
+  std::optional<uint16_t> accept;
+  std::optional<uint16_t> contentFormat;
+  std::vector<uint8_t> payload;
+  std::vector<std::string> query;  // one Uri-Query option each, e.g. "pmin=1"
+  bool confirmable = true;
+  std::optional<uint32_t> observe;
+  std::chrono::milliseconds timeout{5000};
+};
+
+struct Response {
+  uint8_t code = 0;
+  std::optional<uint16_t> contentFormat;
+  std::vector<uint8_t> payload;
+  std::vector<std::string> locationPath;
+  std::optional<uint32_t> observe;
+  Token token;
+};
+
+/// An LwM2M server for the end-to-end tests, built on libcoap (no DTLS) and bound to an
+/// ephemeral UDP port on 127.0.0.1. It implements the registration interface (/rd), records
+/// every operation as an Event, can inject faults, and sends device-management requests to the
+/// client of the latest Register. Single-threaded: nothing happens unless a test runs pump(),
+/// waitFor() or one of the blocking helpers, each bounded by a timeout.
+class TestLwm2mServer {
+ public:
+  TestLwm2mServer();
+  ~TestLwm2mServer();
+  TestLwm2mServer(const TestLwm2mServer&) = delete;
+  TestLwm2mServer& operator=(const TestLwm2mServer&) = delete;
+
+  /// False when the context or endpoint could not be set up; error() says why.
+  bool ok() const { return port_ != 0; }
+  const std::string& error() const { return error_; }
+  uint16_t port() const { return port_; }
+  /// "coap://127.0.0.1:<port>", for the client's configuration.
+  std::string uri() const;
+
+  // --- Fault injection ---
+  /// Answers the next `n` Updates with `code` (e.g. 0x84, 4.04) instead of 2.04. They are still
+  /// recorded as Update events with that code.
+  void failNextUpdates(int n, uint8_t code);
+  /// Silently discards the next `n` Register datagrams (retransmissions count one each): no ACK,
+  /// no response, no event. droppedRegisters() counts them.
+  void dropNextRegisters(int n);
+  int droppedRegisters() const { return droppedRegisters_; }
+  /// Response code for Registers from now on (default 2.01). Anything but 2.01 creates no
+  /// registration.
+  void setRegisterCode(uint8_t code);
+
+  // --- Running ---
+  /// Handles I/O and timers for at most `slice`.
+  void pump(std::chrono::milliseconds slice = std::chrono::milliseconds(20));
+  /// Runs `pump` (which must not block) on every pump() slice, and keeps slices short while one
+  /// is set: for whatever else this thread must keep going while a blocking helper such as
+  /// request() waits (an in-process D-Bus provider, another TestLwm2mServer).
+  void setSidePump(std::function<void()> pump) { sidePump_ = std::move(pump); }
+  /// Pumps until pred() holds (true) or `timeout` passes (false).
+  bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+  /// The next event of `kind` not returned before (by this function), waiting for it.
+  std::optional<Event> waitForEvent(Event::Kind kind, std::chrono::milliseconds timeout);
+  const std::vector<Event>& events() const { return events_; }
+  /// The most recent live registration.
+  std::optional<RegistrationRecord> registration() const;
+  const std::map<std::string, RegistrationRecord>& registrations() const { return registrations_; }
+
+  // --- Requests to the client ---
+  /// Sends further requests to host:port over a new client session instead of the registered
+  /// client (a Register afterwards switches back). For talking to plain CoAP peers.
+  bool connect(const std::string& host, uint16_t port);
+  /// True when requests have somewhere to go.
+  bool hasPeer() const { return peer_ != nullptr; }
+  /// Sends a request and waits for its response (piggybacked or separate, matched by token).
+  /// nullopt on timeout, RST or when there is no peer.
+  std::optional<Response> request(Method method, const std::string& path,
+                                  RequestOptions options = {});
+  std::optional<Response> read(const std::string& path, std::optional<uint16_t> accept = {});
+  std::optional<Response> write(const std::string& path, uint16_t contentFormat,
+                                const std::vector<uint8_t>& payload);
+  std::optional<Response> write(const std::string& path, uint16_t contentFormat,
+                                const std::string& payload);
+  std::optional<Response> execute(const std::string& path, const std::string& args = {});
+  /// GET with Accept: application/link-format.
+  std::optional<Response> discover(const std::string& path);
+  /// PUT with the attributes as queries ("pmin=2") and no payload.
+  std::optional<Response> writeAttributes(const std::string& path,
+                                          const std::vector<std::string>& attributes);
+
+  // --- Observations ---
+  /// GET with Observe=0. The response's token names the observation; later notifications with
+  /// it collect in notifications(token).
+  std::optional<Response> startObserve(const std::string& path, std::optional<uint16_t> accept = {},
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Active cancel: GET with Observe=1 and the same token. Stops collecting either way.
+  std::optional<Response> cancelObserve(
+      const Token& token, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Passive cancel: forget the token, so the next notification is answered with RST.
+  void forgetObserve(const Token& token);
+  const std::vector<Response>& notifications(const Token& token) const;
+  bool waitForNotifications(const Token& token, size_t count, std::chrono::milliseconds timeout);
+
+  // --- Helpers ---
+  static std::string text(const Response& response);
+  /// 0x45 -> "2.05".
+  static std::string codeString(uint8_t code);
+
+ private:
+  struct Pending {
+    bool done = false;
+    bool failed = false;
+    Response response;
+  };
+  struct Observation {
+    std::string path;
+    std::optional<uint16_t> accept;
+    bool active = true;
+    std::vector<Response> notifications;
+  };
+  friend struct ServerCallbacks;
+
+  std::optional<Response> send(Method method, const std::string& path,
+                               const RequestOptions& options, const Token& token);
+  Token newToken();
+  void setPeer(coap_session_t* session);
+  void filterDatagrams();
+  bool shouldDrop(const uint8_t* data, size_t length) const;
+  void record(Event event);
+
+  coap_context_t* context_ = nullptr;
+  coap_session_t* peer_ = nullptr;
+  int socketFd_ = -1;
+  int coapFd_ = -1;
+  uint16_t port_ = 0;
+  std::string error_;
+
+  std::vector<Event> events_;
+  std::vector<bool> consumed_;
+  std::map<std::string, RegistrationRecord> registrations_;
+  std::string latestLocation_;
+  unsigned nextId_ = 1;
+
+  int failUpdates_ = 0;
+  uint8_t failUpdateCode_ = 0x84;
+  int dropRegisters_ = 0;
+  int droppedRegisters_ = 0;
+  uint8_t registerCode_ = 0x41;
+
+  std::function<void()> sidePump_;
+  bool pumping_ = false;
+  uint64_t tokenCounter_ = 0;
+  std::map<Token, Pending> pending_;
+  std::map<Token, Observation> observations_;
+};
+
+}  // namespace lwm2md::test
