@@ -4,12 +4,17 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "model/content.hpp"
 #include "model/result.hpp"
 
 namespace lwm2md {
 
+// GCC's -Wshadow flags the scoped enumerator Opaque against the type lwm2md::Opaque although
+// ContentFormat::Opaque can never be confused with it; keep the public name, silence the warning.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
 /// CoAP Content-Format numbers LwM2M uses (IANA CoAP registry).
 enum class ContentFormat : std::uint16_t {
   TextPlain = 0,
@@ -20,11 +25,12 @@ enum class ContentFormat : std::uint16_t {
   SenmlCbor = 112,
   LwM2MTlv = 11542,
   LwM2MJson = 11543,
-  LegacyText = 1541,    // pre-1.0 numbers some servers still send
+  LegacyText = 1541,  // pre-1.0 numbers some servers still send
   LegacyTlv = 1542,
   LegacyJson = 1543,
   LegacyOpaque = 1544,
 };
+#pragma GCC diagnostic pop
 
 std::string_view toString(ContentFormat format);
 
