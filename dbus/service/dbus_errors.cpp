@@ -1,0 +1,21 @@
+#include "dbus/service/dbus_errors.hpp"
+
+#include <utility>
+
+namespace lwm2md {
+
+std::string dbusErrorName(ErrorKind kind) {
+  std::string name(kDbusErrorPrefix);
+  name += toString(kind);
+  return name;
+}
+
+sdbus::Error dbusError(ErrorKind kind, std::string message) {
+  return sdbus::Error(dbusErrorName(kind), std::move(message));
+}
+
+sdbus::Error dbusError(const Error& error) {
+  return dbusError(error.kind, error.message);
+}
+
+}  // namespace lwm2md

@@ -1,0 +1,304 @@
+#include "dbus/service/dbus_service.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "dbus/service/dbus_errors.hpp"
+#include "dbus/service/logger.hpp"
+#include "ddf/object_registry.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+constexpr const char* kBusName = "org.freedesktop.DBus";
+constexpr const char* kBusPath = "/org/freedesktop/DBus";
+
+// Marks an instance object as busy for the length of one of its method calls.
+class DispatchScope {
+ public:
+  DispatchScope(const InstanceObject*& slot, const InstanceObject& object)
+      : slot_(slot), previous_(slot) {
+    slot_ = &object;
+  }
+  ~DispatchScope() { slot_ = previous_; }
+  DispatchScope(const DispatchScope&) = delete;
+  DispatchScope& operator=(const DispatchScope&) = delete;
+
+ private:
+  const InstanceObject*& slot_;
+  const InstanceObject* previous_;
+};
+
+std::string where(const InstanceObject& object) {
+  return fmt::format("/{}/{}", object.objectId(), object.instanceId());
+}
+
+}  // namespace
+
+DbusService::DbusService(sdbus::IConnection& connection, ObjectTree& tree, ManagerInfo info)
+    : connection_(connection), tree_(tree) {
+  manager_ = std::make_unique<ManagerObject>(
+      connection_, std::move(info),
+      [this](const std::string& sender, std::uint16_t oid, std::uint16_t iid,
+             const DbusValues& values, const std::map<std::string, sdbus::Variant>& options) {
+        return addInstance(sender, oid, iid, values, options);
+      });
+
+  bus_ = sdbus::createProxy(connection_, kBusName, kBusPath);
+  bus_->uponSignal("NameOwnerChanged")
+      .onInterface(kBusName)
+      .call([this](const std::string& name, const std::string& /*oldOwner*/,
+                   const std::string& newOwner) { ownerLeft(name, newOwner); });
+  bus_->finishRegistration();
+
+  // Instances the daemon (or anyone) added before the service existed are on the bus too;
+  // nobody can be watching yet, so they are not announced.
+  for (const Instance* instance : tree_.allInstances()) exportInstance(*instance, false);
+  tree_.addListener(this);
+}
+
+DbusService::~DbusService() {
+  tree_.removeListener(this);
+  bus_.reset();
+  for (auto& reply : pendingRemoves_) {
+    try {
+      reply->returnError(dbusError(ErrorKind::Failed, "the daemon is shutting down"));
+    } catch (const sdbus::Error&) {
+      // The connection is going away as well; nobody is left to tell.
+    }
+  }
+  pendingRemoves_.clear();
+  objects_.clear();
+  retired_.clear();
+  manager_.reset();
+}
+
+Result<std::unique_ptr<DbusService>> DbusService::create(sdbus::IConnection& connection,
+                                                         ObjectTree& tree, ManagerInfo info) {
+  try {
+    return std::make_unique<DbusService>(connection, tree, std::move(info));
+  } catch (const sdbus::Error& e) {
+    return Error{
+        CoapCode::InternalServerError,
+        fmt::format("cannot export the D-Bus objects: {}: {}", e.getName(), e.getMessage()),
+        ErrorKind::Failed};
+  }
+}
+
+void DbusService::stateChanged() {
+  manager_->stateChanged();
+}
+
+// --- Manager -------------------------------------------------------------------------------
+
+sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint16_t oid,
+                                           std::uint16_t iid, const DbusValues& values,
+                                           const std::map<std::string, sdbus::Variant>& options) {
+  reapRetired();
+  if (!options.empty())
+    throw dbusError(ErrorKind::InvalidValue,
+                    fmt::format("unknown option '{}': AddInstance takes no options yet",
+                                options.begin()->first));
+  // The owner is who the daemon watches for leaving the bus: without a name there is nobody.
+  if (sender.empty())
+    throw dbusError(ErrorKind::NotPermitted, "AddInstance needs a caller with a bus name");
+  const ObjectDef* def = tree_.registry().find(oid);
+  if (!def)
+    throw dbusError(ErrorKind::UnknownObject, fmt::format("object {} has no definition", oid));
+  auto data = valuesFromDbus(*def, values);
+  if (!data) throw dbusError(data.error());
+
+  auto added = tree_.addInstance(oid, iid, *data, sender);
+  if (!added) throw dbusError(added.error());
+  const std::uint16_t newIid = (*added)->instanceId();
+  if (!objects_.contains({oid, newIid})) {
+    // Export failed (already logged): an instance nobody can reach or remove must not stay.
+    (void)tree_.removeInstance(oid, newIid);
+    throw dbusError(ErrorKind::Failed,
+                    fmt::format("cannot export instance /{}/{} on the bus", oid, newIid));
+  }
+  dbusLogger()->info("{} added instance /{}/{} ({})", sender, oid, newIid, def->name);
+  return instancePath(oid, newIid);
+}
+
+// --- Instance ------------------------------------------------------------------------------
+
+const Instance& DbusService::liveInstance(const InstanceObject& object) const {
+  const Instance* instance =
+      object.removed() ? nullptr : tree_.find(object.objectId(), object.instanceId());
+  if (!instance)
+    throw dbusError(ErrorKind::NotFound, fmt::format("instance {} was removed", where(object)));
+  return *instance;
+}
+
+void DbusService::requireOwner(const InstanceObject& object, const char* method) const {
+  const std::string caller = object.sender();
+  if (caller == object.owner() && !caller.empty()) return;
+  const std::string owner = object.owner().empty() ? "the daemon" : object.owner();
+  dbusLogger()->debug("{} refused: {} on {} owned by {}", method, caller, where(object), owner);
+  throw dbusError(ErrorKind::NotPermitted,
+                  fmt::format("instance {} is owned by {}", where(object), owner));
+}
+
+void DbusService::set(InstanceObject& object, const DbusValues& values) {
+  DispatchScope scope(dispatching_, object);
+  requireOwner(object, "Set");
+  const Instance& instance = liveInstance(object);
+  auto data = valuesFromDbus(instance.definition(), values);
+  if (!data) throw dbusError(data.error());
+  if (data->empty()) return;
+  if (auto status =
+          tree_.setValues(object.objectId(), object.instanceId(), *data, ChangeOrigin::Provider);
+      !status)
+    throw dbusError(status.error());
+}
+
+DbusValues DbusService::get(InstanceObject& object, const std::vector<std::uint16_t>& rids) {
+  DispatchScope scope(dispatching_, object);
+  const Instance& instance = liveInstance(object);
+  if (rids.empty()) return valuesToDbus(instance.snapshot());
+  DbusValues result;
+  for (std::uint16_t rid : rids) {
+    auto data = instance.resource(rid);
+    if (!data) {
+      const ResourceDef* res = instance.definition().resource(rid);
+      throw dbusError(
+          ErrorKind::NotFound,
+          res ? fmt::format("resource {} ({}) of {} has no value", rid, res->name, where(object))
+              : fmt::format("object {} ({}) defines no resource {}", object.objectId(),
+                            instance.definition().name, rid));
+    }
+    result.insert_or_assign(rid, valueToDbus(*data));
+  }
+  return result;
+}
+
+void DbusService::remove(InstanceObject& object, sdbus::Result<>&& result) {
+  DispatchScope scope(dispatching_, object);
+  auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+  try {
+    requireOwner(object, "Remove");
+    (void)liveInstance(object);
+  } catch (const sdbus::Error& e) {
+    reply->returnError(e);
+    return;
+  }
+  if (auto status = tree_.removeInstance(object.objectId(), object.instanceId()); !status) {
+    reply->returnError(dbusError(status.error()));
+    return;
+  }
+  dbusLogger()->info("{} removed instance {}", object.owner(), where(object));
+  // instanceRemoved() retired this object; answer once it is off the bus.
+  pendingRemoves_.push_back(std::move(reply));
+  scheduleSafePoint();
+}
+
+DbusValues DbusService::values(const InstanceObject& object) {
+  const Instance* instance =
+      object.removed() ? nullptr : tree_.find(object.objectId(), object.instanceId());
+  return instance ? valuesToDbus(instance->snapshot()) : DbusValues{};
+}
+
+// --- Tree listener -------------------------------------------------------------------------
+
+void DbusService::exportInstance(const Instance& instance, bool announce) {
+  const Key key{instance.objectId(), instance.instanceId()};
+  if (objects_.contains(key)) return;
+  try {
+    InstanceRequests& requests = *this;  // a private base: convert here, not in make_unique
+    auto object = std::make_unique<InstanceObject>(connection_, key.first, key.second,
+                                                   instance.owner(), requests);
+    if (announce) object->announce();
+    objects_.emplace(key, std::move(object));
+  } catch (const sdbus::Error& e) {
+    dbusLogger()->error("cannot export {}: {}", instancePath(key.first, key.second),
+                        e.getMessage());
+  }
+}
+
+void DbusService::instanceAdded(const Instance& instance) {
+  // A retired object may still hold the path a re-added instance needs.
+  reapRetired();
+  exportInstance(instance, true);
+}
+
+void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
+  auto it = objects_.find({oid, iid});
+  if (it == objects_.end()) return;
+  std::unique_ptr<InstanceObject> object = std::move(it->second);
+  objects_.erase(it);
+  object->withdraw();
+  if (object.get() == dispatching_) {
+    object->markRemoved();
+    retired_.push_back(std::move(object));
+    scheduleSafePoint();
+  }
+  // Otherwise the object is destroyed here, which takes it off the bus.
+}
+
+void DbusService::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
+                                ChangeOrigin origin) {
+  auto it = objects_.find({instance.objectId(), instance.instanceId()});
+  if (it == objects_.end() || rids.empty()) return;
+  it->second->valuesChanged();
+  if (origin != ChangeOrigin::Server) return;
+  DbusValues written;
+  for (std::uint16_t rid : rids)
+    if (auto data = instance.resource(rid)) written.insert_or_assign(rid, valueToDbus(*data));
+  it->second->written(written);
+}
+
+void DbusService::executed(const Instance& instance, std::uint16_t rid, const std::string& args) {
+  auto it = objects_.find({instance.objectId(), instance.instanceId()});
+  if (it != objects_.end()) it->second->executed(rid, args);
+}
+
+// --- Bus -----------------------------------------------------------------------------------
+
+void DbusService::ownerLeft(const std::string& name, const std::string& newOwner) {
+  // Only unique names (":1.42") own instances; a unique name never gets a new owner.
+  if (name.empty() || name[0] != ':' || !newOwner.empty()) return;
+  reapRetired();
+  auto removed = tree_.removeOwnedBy(name);
+  if (!removed.empty())
+    dbusLogger()->info("{} left the bus: removed {} instance(s)", name, removed.size());
+}
+
+void DbusService::scheduleSafePoint() {
+  if (safePointScheduled_) return;
+  try {
+    bus_->callMethodAsync("Ping")
+        .onInterface("org.freedesktop.DBus.Peer")
+        .uponReplyInvoke([this](const sdbus::Error* /*error*/) {
+          // A failed ping is a safe point all the same: it is a turn of the loop.
+          safePointScheduled_ = false;
+          reapRetired();
+        });
+    safePointScheduled_ = true;
+  } catch (const sdbus::Error& e) {
+    // Without a working connection there is no one to reply to; the next call reaps.
+    dbusLogger()->warn("cannot schedule cleanup: {}", e.getMessage());
+  }
+}
+
+void DbusService::reapRetired() {
+  // Never while an instance's handler runs: that object might be among them.
+  if (dispatching_ != nullptr) return;
+  // Reply before destroying: sd-bus checks a reply against its object's method table, so the
+  // object must still exist when the reply is sent. Both happen in this one turn of the loop,
+  // so the caller cannot see the object after its Remove returned.
+  auto replies = std::move(pendingRemoves_);
+  pendingRemoves_.clear();
+  for (auto& reply : replies) {
+    try {
+      reply->returnResults();
+    } catch (const sdbus::Error& e) {
+      dbusLogger()->warn("cannot reply to Remove: {}", e.getMessage());
+    }
+  }
+  retired_.clear();
+}
+
+}  // namespace lwm2md

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dbus/service/instance_object.hpp"
+#include "dbus/service/manager_object.hpp"
+#include "dbus/service/value_conversion.hpp"
+#include "model/result.hpp"
+#include "tree/object_tree.hpp"
+
+namespace lwm2md {
+
+/// The daemon's D-Bus face (DESIGN.md "D-Bus API"): the Manager at /org/lwm2md1 and one
+/// Instance object per instance of the tree, whoever owns it. It listens to the tree so the bus
+/// mirrors every change, and removes a client's instances when the client leaves the bus.
+///
+/// It never blocks and never runs the event loop: the daemon polls `connection` and calls
+/// processPendingRequest(); every handler here runs on that thread, as must every change to
+/// the tree. Requesting the bus name is the daemon's job (after construction, so that the
+/// objects exist when clients see the name).
+class DbusService final : public TreeListener, private InstanceRequests {
+ public:
+  /// Exports the Manager and every instance already in the tree. Throws sdbus::Error when the
+  /// objects cannot be registered (use create() for an error value instead).
+  DbusService(sdbus::IConnection& connection, ObjectTree& tree, ManagerInfo info);
+  ~DbusService() override;
+  DbusService(const DbusService&) = delete;
+  DbusService& operator=(const DbusService&) = delete;
+
+  /// Like the constructor, with failures as values (kind Failed).
+  static Result<std::unique_ptr<DbusService>> create(sdbus::IConnection& connection,
+                                                     ObjectTree& tree, ManagerInfo info);
+
+  /// Emits PropertiesChanged for the Manager's State (call after ManagerInfo::state changed).
+  void stateChanged();
+
+  /// "/org/lwm2md1/Object/<oid>/<iid>".
+  static std::string instancePath(std::uint16_t oid, std::uint16_t iid) {
+    return InstanceObject::pathFor(oid, iid);
+  }
+
+  // TreeListener
+  void instanceAdded(const Instance& instance) override;
+  void instanceRemoved(std::uint16_t oid, std::uint16_t iid) override;
+  void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
+                     ChangeOrigin origin) override;
+  void executed(const Instance& instance, std::uint16_t rid, const std::string& args) override;
+
+ private:
+  using Key = std::pair<std::uint16_t, std::uint16_t>;
+
+  // InstanceRequests: the Instance interface's methods.
+  void set(InstanceObject& object, const DbusValues& values) override;
+  DbusValues get(InstanceObject& object, const std::vector<std::uint16_t>& rids) override;
+  void remove(InstanceObject& object, sdbus::Result<>&& result) override;
+  DbusValues values(const InstanceObject& object) override;
+
+  sdbus::ObjectPath addInstance(const std::string& sender, std::uint16_t oid, std::uint16_t iid,
+                                const DbusValues& values,
+                                const std::map<std::string, sdbus::Variant>& options);
+  void exportInstance(const Instance& instance, bool announce);
+  const Instance& liveInstance(const InstanceObject& object) const;
+  void requireOwner(const InstanceObject& object, const char* method) const;
+  void ownerLeft(const std::string& name, const std::string& newOwner);
+  void scheduleSafePoint();
+  /// Answers pending Removes and destroys retired objects, unless an instance call is running.
+  void reapRetired();
+
+  sdbus::IConnection& connection_;
+  ObjectTree& tree_;
+  std::unique_ptr<ManagerObject> manager_;
+  std::map<Key, std::unique_ptr<InstanceObject>> objects_;
+  // sdbus-c++ touches an object after its method handler returns, so an object removed from
+  // within its own call (Remove) is kept here, off the tree, until the next safe point.
+  std::vector<std::unique_ptr<InstanceObject>> retired_;
+  // Replies to Remove calls, sent when their retired object is destroyed.
+  std::vector<std::shared_ptr<sdbus::Result<>>> pendingRemoves_;
+  // The instance object whose method is running, if any.
+  const InstanceObject* dispatching_ = nullptr;
+  bool safePointScheduled_ = false;
+  // org.freedesktop.DBus on the same connection: NameOwnerChanged, and a Ping whose reply is
+  // the safe point (the next turn of the daemon's loop, outside any object's handler).
+  std::unique_ptr<sdbus::IProxy> bus_;
+};
+
+}  // namespace lwm2md

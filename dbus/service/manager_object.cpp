@@ -1,0 +1,42 @@
+#include "dbus/service/manager_object.hpp"
+
+#include <utility>
+
+#include "dbus/service/logger.hpp"
+
+namespace lwm2md {
+
+ManagerObject::ManagerObject(sdbus::IConnection& connection, ManagerInfo info,
+                             AddInstanceHandler addInstance)
+    : AdaptorInterfaces(connection, kPath),
+      info_(std::move(info)),
+      addInstance_(std::move(addInstance)) {
+  registerAdaptor();
+}
+
+ManagerObject::~ManagerObject() {
+  unregisterAdaptor();
+}
+
+void ManagerObject::stateChanged() {
+  try {
+    emitPropertiesChangedSignal(org::lwm2md1::Manager_adaptor::INTERFACE_NAME, {"State"});
+  } catch (const sdbus::Error& e) {
+    dbusLogger()->warn("cannot emit State change: {}", e.getMessage());
+  }
+}
+
+sdbus::ObjectPath ManagerObject::AddInstance(const std::uint16_t& object_id,
+                                             const std::uint16_t& instance_id,
+                                             const DbusValues& values,
+                                             const std::map<std::string, sdbus::Variant>& options) {
+  const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
+  const std::string sender = message ? message->getSender() : std::string();
+  return addInstance_(sender, object_id, instance_id, values, options);
+}
+
+std::string ManagerObject::State() {
+  return info_.state ? info_.state() : std::string();
+}
+
+}  // namespace lwm2md
