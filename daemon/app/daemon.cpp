@@ -1,0 +1,234 @@
+#include "app/daemon.hpp"
+
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "build_config.hpp"
+#include "coap/coap_endpoint.hpp"
+#include "core/event_loop.hpp"
+#include "core/log.hpp"
+#include "ddf/object_registry.hpp"
+#include "dm/data_model.hpp"
+#include "objects/standard_objects.hpp"
+#include "registration/server_connection.hpp"
+#include "dbus/service/dbus_service.hpp"
+#include "tree/object_tree.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+constexpr const char* kBusName = "org.lwm2md1";
+constexpr std::uint16_t kSecurityObject = 0;
+// How long a shutdown waits for De-register answers before leaving anyway.
+constexpr std::chrono::milliseconds kDeregisterGrace{3000};
+
+/// Loads object definitions: shipped ones (installed, or the source tree when run from a
+/// build directory), then /etc/lwm2md/objects, then the config's directories.
+void loadDefinitions(ObjectRegistry& registry, const Config& config) {
+  auto logger = log::get("daemon");
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  if (std::filesystem::is_directory(LWM2MD_OBJECTS_DIR, ec))
+    dirs.emplace_back(LWM2MD_OBJECTS_DIR);
+  else
+    dirs.emplace_back(LWM2MD_SOURCE_OBJECTS_DIR);
+  dirs.emplace_back(std::string(LWM2MD_SYSCONF_DIR) + "/objects");
+  for (const auto& dir : config.objectDirs) dirs.emplace_back(dir);
+  for (const auto& dir : dirs) {
+    std::vector<std::string> errors;
+    const auto count = registry.loadDirectory(dir, errors);
+    for (const auto& error : errors) logger->error("object definitions: {}", error);
+    if (count > 0) logger->info("loaded {} object definitions from {}", count, dir.string());
+  }
+}
+
+std::unique_ptr<sdbus::IConnection> connectBus(const CommandLine& commandLine) {
+  switch (commandLine.bus) {
+    case CommandLine::Bus::Session:
+      return sdbus::createSessionBusConnection();
+    case CommandLine::Bus::Address:
+      return sdbus::createSessionBusConnectionWithAddress(commandLine.busAddress);
+    case CommandLine::Bus::System:
+      break;
+  }
+  return sdbus::createSystemBusConnection();
+}
+
+/// Everything the daemon is made of, wired together. Members are declared in the order they
+/// must be built (and are destroyed in reverse).
+class Daemon final : public TreeListener {
+ public:
+  Daemon(const Config& config, std::unique_ptr<sdbus::IConnection> bus)
+      : config_(config), tree_(registry_), dataModel_(tree_), bus_(std::move(bus)) {}
+
+  ~Daemon() override { tree_.removeListener(this); }
+
+  int run();
+
+  void instanceAdded(const Instance& /*instance*/) override { objectsChanged(); }
+  void instanceRemoved(std::uint16_t, std::uint16_t) override { objectsChanged(); }
+
+ private:
+  void objectsChanged() {
+    for (auto& server : servers_) server->registration().objectsChanged();
+  }
+  void integrateBus();
+  DmResponse serve(const DmRequest& request, void* peer);
+  std::string state() const;
+  void stateChanged();
+  void beginShutdown();
+
+  const Config& config_;
+  ObjectRegistry registry_;
+  ObjectTree tree_;
+  DataModel dataModel_;
+  EventLoop loop_;
+  std::unique_ptr<sdbus::IConnection> bus_;
+  std::unique_ptr<CoapEndpoint> coap_;
+  std::vector<std::unique_ptr<ServerConnection>> servers_;
+  std::unique_ptr<DbusService> dbus_;
+  std::string lastState_;
+  bool stopping_ = false;
+  std::shared_ptr<spdlog::logger> logger_ = log::get("daemon");
+};
+
+std::string Daemon::state() const {
+  using S = RegistrationMachine::State;
+  bool registering = false;
+  bool registered = false;
+  bool active = false;
+  for (const auto& server : servers_) {
+    const auto s = server->registration().state();
+    registered |= s == S::Registered || s == S::Updating;
+    registering |= s == S::Registering || s == S::WaitingRetry;
+    active |= s != S::Deregistered && s != S::Idle;
+  }
+  if (stopping_) return active ? "deregistering" : "stopped";
+  if (registered) return "registered";
+  if (registering) return "registering";
+  return "idle";
+}
+
+void Daemon::stateChanged() {
+  const std::string now = state();
+  if (now != lastState_) {
+    lastState_ = now;
+    sd_notifyf(0, "STATUS=%s", now.c_str());
+    if (dbus_) dbus_->stateChanged();
+  }
+  if (stopping_ && now == "stopped") loop_.stop();
+}
+
+DmResponse Daemon::serve(const DmRequest& request, void* peer) {
+  DmRequest copy = request;
+  if (auto* server = static_cast<ServerConnection*>(peer)) {
+    copy.serverVersion = server->config().version;
+  }
+  // A server never sees the Security object (TS §E.1): it holds the keys.
+  if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject)
+    return DmResponse::error(CoapCode::Unauthorized, "the Security object is not accessible");
+  return dataModel_.handle(copy);
+}
+
+void Daemon::integrateBus() {
+  // sd-bus tells before every wait which fd events and which deadline it needs; dispatch until
+  // it has nothing left, so no message waits for the next unrelated wake-up.
+  loop_.addPrepareHook([this]() -> std::optional<EventLoop::Clock::time_point> {
+    while (bus_->processPendingRequest()) {
+    }
+    const auto poll = bus_->getEventLoopPollData();
+    loop_.watchFd(poll.fd, static_cast<std::uint32_t>(poll.events), [](std::uint32_t) {});
+    if (poll.timeout_usec == UINT64_MAX) return std::nullopt;
+    return EventLoop::Clock::time_point(std::chrono::microseconds(poll.timeout_usec));
+  });
+}
+
+void Daemon::beginShutdown() {
+  if (stopping_) return;
+  logger_->info("shutting down");
+  sd_notify(0, "STOPPING=1");
+  stopping_ = true;
+  for (auto& server : servers_) server->registration().shutdown();
+  loop_.addTimer(kDeregisterGrace, [this] {
+    logger_->warn("leaving without every De-register answered");
+    loop_.stop();
+  });
+  stateChanged();
+}
+
+int Daemon::run() {
+  loadDefinitions(registry_, config_);
+  if (auto status = addStandardInstances(tree_, config_); !status) {
+    logger_->critical("cannot create the standard objects: {}", status.error().message);
+    return kExitConfig;
+  }
+  tree_.addListener(this);
+
+  loop_.onSignal(SIGTERM, [this] { beginShutdown(); });
+  loop_.onSignal(SIGINT, [this] { beginShutdown(); });
+  signal(SIGPIPE, SIG_IGN);
+
+  // Export the objects first, then take the name: clients that see the name find them all.
+  try {
+    dbus_ = std::make_unique<DbusService>(
+        *bus_, tree_, ManagerInfo{config_.endpoint, LWM2MD_VERSION, [this] { return state(); }});
+    bus_->requestName(kBusName);
+  } catch (const sdbus::Error& error) {
+    logger_->critical("cannot own {} on the bus: {} ({})", kBusName, error.getMessage(),
+                      error.getName());
+    return kExitUnavailable;
+  }
+  integrateBus();
+
+  coap_ = std::make_unique<CoapEndpoint>(loop_);
+  coap_->setRequestHandler(
+      [this](const DmRequest& request, void* peer) { return serve(request, peer); });
+  for (const auto& server : config_.servers)
+    servers_.push_back(std::make_unique<ServerConnection>(loop_, *coap_, tree_, server,
+                                                          config_.endpoint, config_.registration,
+                                                          [this] { stateChanged(); }));
+
+  logger_->info("lwm2md {} starting as endpoint '{}' with {} server(s)", LWM2MD_VERSION,
+                config_.endpoint, servers_.size());
+  for (auto& server : servers_) server->start();
+  sd_notify(0, "READY=1");
+  stateChanged();
+
+  loop_.run();
+  tree_.removeListener(this);
+  dbus_.reset();
+  servers_.clear();
+  logger_->info("stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+int runDaemon(const Config& config, const CommandLine& commandLine) {
+  auto level = log::parseLevel(config.logLevel);
+  log::setup(level.value_or(spdlog::level::info));
+  auto logger = log::get("daemon");
+  std::unique_ptr<sdbus::IConnection> bus;
+  try {
+    bus = connectBus(commandLine);
+  } catch (const sdbus::Error& error) {
+    logger->critical("cannot connect to the bus: {} ({})", error.getMessage(), error.getName());
+    return kExitUnavailable;
+  }
+  try {
+    Daemon daemon(config, std::move(bus));
+    return daemon.run();
+  } catch (const std::exception& error) {
+    logger->critical("fatal: {}", error.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace lwm2md

@@ -1,0 +1,319 @@
+#include "coap/coap_endpoint.hpp"
+
+#include <netdb.h>
+#include <sys/epoll.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "core/event_loop.hpp"
+#include "core/log.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const auto instance = log::get("coap");
+  return instance;
+}
+
+coap_pdu_code_t toPduCode(CoapMethod method) {
+  switch (method) {
+    case CoapMethod::Get:
+      return COAP_REQUEST_CODE_GET;
+    case CoapMethod::Post:
+      return COAP_REQUEST_CODE_POST;
+    case CoapMethod::Put:
+      return COAP_REQUEST_CODE_PUT;
+    case CoapMethod::Delete:
+      return COAP_REQUEST_CODE_DELETE;
+    case CoapMethod::Fetch:
+      return COAP_REQUEST_CODE_FETCH;
+    case CoapMethod::Patch:
+      return COAP_REQUEST_CODE_PATCH;
+    case CoapMethod::IPatch:
+      return COAP_REQUEST_CODE_IPATCH;
+  }
+  return COAP_REQUEST_CODE_GET;
+}
+
+std::optional<CoapMethod> fromPduCode(coap_pdu_code_t code) {
+  switch (code) {
+    case COAP_REQUEST_CODE_GET:
+      return CoapMethod::Get;
+    case COAP_REQUEST_CODE_POST:
+      return CoapMethod::Post;
+    case COAP_REQUEST_CODE_PUT:
+      return CoapMethod::Put;
+    case COAP_REQUEST_CODE_DELETE:
+      return CoapMethod::Delete;
+    case COAP_REQUEST_CODE_FETCH:
+      return CoapMethod::Fetch;
+    case COAP_REQUEST_CODE_PATCH:
+      return CoapMethod::Patch;
+    case COAP_REQUEST_CODE_IPATCH:
+      return CoapMethod::IPatch;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::vector<std::string> stringOptions(const coap_pdu_t* pdu, coap_option_num_t number) {
+  std::vector<std::string> values;
+  coap_opt_filter_t filter;
+  coap_option_filter_clear(&filter);
+  coap_option_filter_set(&filter, number);
+  coap_opt_iterator_t it;
+  coap_option_iterator_init(pdu, &it, &filter);
+  while (coap_opt_t* opt = coap_option_next(&it)) {
+    values.emplace_back(reinterpret_cast<const char*>(coap_opt_value(opt)), coap_opt_length(opt));
+  }
+  return values;
+}
+
+std::optional<std::uint32_t> uintOption(const coap_pdu_t* pdu, coap_option_num_t number) {
+  coap_opt_iterator_t it;
+  coap_opt_t* opt = coap_check_option(pdu, number, &it);
+  if (!opt) return std::nullopt;
+  return coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+}
+
+std::vector<std::uint8_t> tokenOf(const coap_pdu_t* pdu) {
+  coap_bin_const_t token = coap_pdu_get_token(pdu);
+  return {token.s, token.s + token.length};
+}
+
+std::vector<std::uint8_t> bodyOf(const coap_pdu_t* pdu) {
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  size_t offset = 0;
+  size_t total = 0;
+  if (coap_get_data_large(pdu, &length, &data, &offset, &total) && data)
+    return {data, data + length};
+  return {};
+}
+
+int coapLogLevel() {
+  auto level = logger()->level();
+  if (level <= spdlog::level::trace) return LOG_DEBUG;
+  if (level <= spdlog::level::debug) return LOG_INFO;
+  return LOG_WARNING;
+}
+
+void releaseBuffer(coap_session_t*, void* app) {
+  delete static_cast<std::vector<std::uint8_t>*>(app);
+}
+
+}  // namespace
+
+CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
+  coap_startup();
+  coap_set_log_level(static_cast<coap_log_t>(coapLogLevel()));
+  context_ = coap_new_context(nullptr);
+  if (!context_) throw std::runtime_error("cannot create a CoAP context");
+  coap_set_app_data(context_, this);
+  // libcoap reassembles and splits block-wise transfers (RFC 7959) itself.
+  coap_context_set_block_mode(context_, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  coap_register_response_handler(context_, &CoapEndpoint::onResponse);
+  coap_register_nack_handler(context_, &CoapEndpoint::onNack);
+
+  // Every LwM2M path goes to one handler: the "unknown resource" with a handler per method.
+  coap_resource_t* resource = coap_resource_unknown_init2(&CoapEndpoint::onRequest, 0);
+  for (auto code : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE,
+                    COAP_REQUEST_FETCH, COAP_REQUEST_IPATCH})
+    coap_register_request_handler(resource, code, &CoapEndpoint::onRequest);
+  coap_add_resource(context_, resource);
+
+  const int fd = coap_context_get_coap_fd(context_);
+  if (fd < 0) throw std::runtime_error("libcoap was built without epoll support");
+  loop_.watchFd(fd, EPOLLIN, [this](std::uint32_t) { process(); });
+}
+
+CoapEndpoint::~CoapEndpoint() {
+  loop_.unwatchFd(coap_context_get_coap_fd(context_));
+  pending_.clear();
+  coap_free_context(context_);
+  coap_cleanup();
+}
+
+Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer) {
+  coap_uri_t parsed{};
+  if (coap_split_uri(reinterpret_cast<const uint8_t*>(uri.data()), uri.size(), &parsed) != 0)
+    return Error{CoapCode::BadRequest, fmt::format("'{}' is not a CoAP URI", uri)};
+  if (parsed.scheme != COAP_URI_SCHEME_COAP)
+    return Error{CoapCode::NotImplemented,
+                 fmt::format("'{}': only coap:// is supported in this version", uri)};
+  const std::string host(reinterpret_cast<const char*>(parsed.host.s), parsed.host.length);
+  const std::string port = std::to_string(parsed.port ? parsed.port : COAP_DEFAULT_PORT);
+
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+    return Error{CoapCode::ServiceUnavailable,
+                 fmt::format("cannot resolve '{}': {}", host, gai_strerror(rc))};
+  coap_address_t address;
+  coap_address_init(&address);
+  address.size = found->ai_addrlen;
+  std::memcpy(&address.addr, found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+
+  coap_session_t* session = coap_new_client_session(context_, nullptr, &address, COAP_PROTO_UDP);
+  if (!session)
+    return Error{CoapCode::ServiceUnavailable, fmt::format("cannot open a session to {}", uri)};
+  coap_session_init_token(session, 0, nullptr);
+  coap_session_set_app_data(session, peer);
+  return session;
+}
+
+void CoapEndpoint::release(coap_session_t* session) {
+  if (!session) return;
+  coap_session_set_app_data(session, nullptr);
+  coap_session_release(session);
+}
+
+void CoapEndpoint::send(coap_session_t* session, const ClientRequest& request,
+                        ResponseCallback callback) {
+  auto fail = [&](const std::string& why) {
+    ClientResponse response;
+    response.failure = why;
+    // Never call back synchronously from inside a caller's state change: defer.
+    loop_.addTimer(std::chrono::milliseconds(0), [callback, response] { callback(response); });
+  };
+  coap_pdu_t* pdu = coap_new_pdu(COAP_MESSAGE_CON, toPduCode(request.method), session);
+  if (!pdu) return fail("cannot allocate a PDU");
+  std::uint8_t token[8];
+  size_t tokenLength = 0;
+  coap_session_new_token(session, &tokenLength, token);
+  coap_add_token(pdu, tokenLength, token);
+  for (const auto& segment : request.path)
+    coap_add_option(pdu, COAP_OPTION_URI_PATH, segment.size(),
+                    reinterpret_cast<const uint8_t*>(segment.data()));
+  if (request.contentFormat) {
+    std::uint8_t buf[4];
+    coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                    coap_encode_var_safe(buf, sizeof buf, *request.contentFormat), buf);
+  }
+  for (const auto& item : request.query)
+    coap_add_option(pdu, COAP_OPTION_URI_QUERY, item.size(),
+                    reinterpret_cast<const uint8_t*>(item.data()));
+  if (!request.payload.empty()) {
+    // libcoap sends large bodies block-wise and needs the data alive until then.
+    auto* body = new std::vector<std::uint8_t>(request.payload);
+    if (!coap_add_data_large_request(session, pdu, body->size(), body->data(), &releaseBuffer,
+                                     body)) {
+      coap_delete_pdu(pdu);
+      return fail("cannot attach the payload");
+    }
+  }
+  pending_[std::vector<std::uint8_t>(token, token + tokenLength)] = std::move(callback);
+  if (coap_send(session, pdu) == COAP_INVALID_MID) {
+    pending_.erase(std::vector<std::uint8_t>(token, token + tokenLength));
+    fail("the CoAP session refused the request");
+  }
+}
+
+void CoapEndpoint::process() {
+  processing_ = true;
+  coap_io_process(context_, COAP_IO_NO_WAIT);
+  processing_ = false;
+}
+
+void CoapEndpoint::finish(const coap_pdu_t* sent, const ClientResponse& response) {
+  auto it = pending_.find(tokenOf(sent));
+  if (it == pending_.end()) return;
+  auto callback = std::move(it->second);
+  pending_.erase(it);
+  callback(response);
+}
+
+void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
+                             const coap_pdu_t* request, const coap_string_t* query,
+                             coap_pdu_t* response) {
+  auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
+  auto reply = [&](CoapCode code, const std::string& reason) {
+    coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
+    if (!reason.empty())
+      coap_add_data(response, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
+  };
+  auto method = fromPduCode(coap_pdu_get_code(request));
+  if (!method || !self->requestHandler_)
+    return reply(CoapCode::MethodNotAllowed, "method not allowed");
+
+  DmRequest dm;
+  dm.method = *method;
+  auto path = Path::fromSegments(stringOptions(request, COAP_OPTION_URI_PATH));
+  if (!path) return reply(CoapCode::NotFound, "not an LwM2M path");
+  dm.path = *path;
+  if (auto cf = uintOption(request, COAP_OPTION_CONTENT_FORMAT))
+    dm.contentFormat = static_cast<std::uint16_t>(*cf);
+  if (auto accept = uintOption(request, COAP_OPTION_ACCEPT))
+    dm.accept = static_cast<std::uint16_t>(*accept);
+  dm.query = stringOptions(request, COAP_OPTION_URI_QUERY);
+  dm.payload = bodyOf(request);
+
+  DmResponse result = self->requestHandler_(dm, coap_session_get_app_data(session));
+  if (!isSuccess(result.code) || !result.contentFormat)
+    return reply(result.code, result.diagnostic());
+  coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(result.code));
+  if (*result.contentFormat == 0) {
+    // libcoap leaves out a Content-Format of 0 (text/plain) here; LwM2M servers want it.
+    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, 0, nullptr);
+  }
+  auto* body = new std::vector<std::uint8_t>(std::move(result.payload));
+  if (!coap_add_data_large_response(resource, session, request, response, query,
+                                    *result.contentFormat, -1, 0, body->size(), body->data(),
+                                    &releaseBuffer, body)) {
+    reply(CoapCode::InternalServerError, "cannot attach the response");
+  }
+}
+
+coap_response_t CoapEndpoint::onResponse(coap_session_t* session, const coap_pdu_t* sent,
+                                         const coap_pdu_t* received, coap_mid_t) {
+  auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
+  if (!sent) return COAP_RESPONSE_OK;  // e.g. a stray response: nothing waits for it
+  const auto type = coap_pdu_get_type(received);
+  const auto code = coap_pdu_get_code(received);
+  if (type == COAP_MESSAGE_RST) {
+    ClientResponse response;
+    response.failure = "the server answered with RST";
+    self->finish(sent, response);
+    return COAP_RESPONSE_OK;
+  }
+  ClientResponse response;
+  response.code = static_cast<CoapCode>(code);
+  response.locationPath = stringOptions(received, COAP_OPTION_LOCATION_PATH);
+  response.payload = bodyOf(received);
+  self->finish(sent, response);
+  return COAP_RESPONSE_OK;
+}
+
+void CoapEndpoint::onNack(coap_session_t* session, const coap_pdu_t* sent,
+                          coap_nack_reason_t reason, coap_mid_t) {
+  auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
+  if (!sent) return;
+  ClientResponse response;
+  switch (reason) {
+    case COAP_NACK_TOO_MANY_RETRIES:
+      response.failure = "no answer after all retransmissions";
+      break;
+    case COAP_NACK_RST:
+      response.failure = "the server answered with RST";
+      break;
+    case COAP_NACK_ICMP_ISSUE:
+      response.failure = "the server is unreachable (ICMP)";
+      break;
+    default:
+      response.failure =
+          fmt::format("request failed (libcoap reason {})", static_cast<int>(reason));
+      break;
+  }
+  self->finish(sent, response);
+}
+
+}  // namespace lwm2md

@@ -1,0 +1,92 @@
+#include <fmt/format.h>
+
+#include "ddf/object_registry.hpp"
+#include "dm/data_model.hpp"
+#include "tree/object_tree.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+/// Keeps only the resources the definition lets a server read.
+InstanceData readableOnly(const Instance& instance) {
+  InstanceData data = instance.snapshot();
+  std::erase_if(data.resources, [&](const ResourceData& r) {
+    const ResourceDef* def = instance.definition().resource(r.id);
+    return !def || !def->operations.read;
+  });
+  return data;
+}
+
+/// The format a server gets when it sends no Accept: a plain value for a single resource
+/// (opaque for Opaque), TLV for anything with structure.
+ContentFormat defaultFormat(const Content& content) {
+  if (content.path.depth() >= 3 && content.instances.size() == 1 &&
+      content.instances[0].resources.size() == 1) {
+    const ResourceData& r = content.instances[0].resources[0];
+    if (content.path.isResourceInstance() || !r.multiple)
+      return r.type == ResourceType::Opaque ? ContentFormat::Opaque : ContentFormat::TextPlain;
+  }
+  return ContentFormat::LwM2MTlv;
+}
+
+Result<Content> collect(const ObjectTree& tree, const Path& path) {
+  const auto oid = path.objectId();
+  const ObjectDef* def = tree.registry().find(oid);
+  if (!def) return Error{CoapCode::NotFound, fmt::format("object {} is not supported", oid)};
+  Content content{path, {}};
+  if (path.isObject()) {
+    for (const Instance* instance : tree.instancesOf(oid))
+      content.instances.push_back(readableOnly(*instance));
+    return content;
+  }
+  const Instance* instance = tree.find(oid, path.instanceId());
+  if (!instance)
+    return Error{CoapCode::NotFound,
+                 fmt::format("{} does not exist", Path(oid, path.instanceId()).toString())};
+  if (path.isInstance()) {
+    content.instances.push_back(readableOnly(*instance));
+    return content;
+  }
+  const ResourceDef* res = def->resource(path.resourceId());
+  if (!res)
+    return Error{CoapCode::NotFound,
+                 fmt::format("object {} defines no resource {}", oid, path.resourceId())};
+  if (!res->operations.read)
+    return Error{
+        CoapCode::MethodNotAllowed,
+        fmt::format("{} ({}) is not readable",
+                    Path(oid, path.instanceId(), path.resourceId()).toString(), res->name)};
+  auto data = instance->resource(path.resourceId());
+  if (!data) return Error{CoapCode::NotFound, fmt::format("{} has no value", path.toString())};
+  if (path.isResourceInstance()) {
+    if (!data->multiple)
+      return Error{CoapCode::NotFound,
+                   fmt::format("{} is a single-instance resource",
+                               Path(oid, path.instanceId(), path.resourceId()).toString())};
+    auto it = data->instances.find(path.resourceInstanceId());
+    if (it == data->instances.end())
+      return Error{CoapCode::NotFound, fmt::format("{} does not exist", path.toString())};
+    ResourceData one = *data;
+    one.instances = {{it->first, it->second}};
+    data = std::move(one);
+  }
+  content.instances.push_back(InstanceData{path.instanceId(), {std::move(*data)}});
+  return content;
+}
+
+}  // namespace
+
+DmResponse DataModel::read(const DmRequest& request) {
+  if (request.path.isRoot())
+    return DmResponse::error(CoapCode::MethodNotAllowed, "Read on the root path is not defined");
+  auto content = collect(tree_, request.path);
+  if (!content) return toResponse(content.error());
+  const ContentFormat format =
+      request.accept ? static_cast<ContentFormat>(*request.accept) : defaultFormat(*content);
+  auto encoded = encodeContent(format, *content);
+  if (!encoded) return toResponse(encoded.error());
+  return {CoapCode::Content, static_cast<std::uint16_t>(format), std::move(*encoded)};
+}
+
+}  // namespace lwm2md
