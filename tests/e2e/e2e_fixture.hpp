@@ -55,6 +55,7 @@ class DaemonFixture : public ::testing::Test {
     options.configFile = file;
     options.busAddress = bus_.address();
     options.stateDir = dir_.file("state");
+    options.env = daemonEnv_;
     daemon_ = std::make_unique<DaemonProcess>(options);
     ASSERT_TRUE(daemon_->started()) << daemon_->error();
   }
@@ -107,6 +108,7 @@ class DaemonFixture : public ::testing::Test {
   TempDir dir_{"lwm2md-e2e"};
   std::unique_ptr<sdbus::IConnection> client_;
   std::unique_ptr<DaemonProcess> daemon_;
+  std::map<std::string, std::string> daemonEnv_;
 };
 
 }  // namespace lwm2md::test
