@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/path.hpp"
+#include "model/result.hpp"
+
+namespace lwm2md {
+
+/// The <NOTIFICATION> class attributes of LwM2M 1.1 TS §5.1.2 (plus `con` of LwM2M 1.2).
+/// Each is optional: unset means "inherit from the level above".
+struct NotificationAttributes {
+  std::optional<std::uint32_t> pmin;   // seconds
+  std::optional<std::uint32_t> pmax;   // seconds
+  std::optional<double> gt;            // greater than
+  std::optional<double> lt;            // less than
+  std::optional<double> st;            // step
+  std::optional<std::uint32_t> epmin;  // evaluation min period, seconds
+  std::optional<std::uint32_t> epmax;  // evaluation max period, seconds
+  std::optional<bool> con;             // confirmable notifications (1.2)
+
+  bool empty() const { return !pmin && !pmax && !gt && !lt && !st && !epmin && !epmax && !con; }
+  /// Fills every unset attribute from `parent` (the level above).
+  NotificationAttributes inheritFrom(const NotificationAttributes& parent) const;
+  bool operator==(const NotificationAttributes&) const = default;
+};
+
+/// Attributes a server attached with Write-Attributes, per server (short server id) and per
+/// path (object, instance, resource; 1.1 also resource instance). Attributes are per server:
+/// one server's pmin never affects another server's notifications (TS §6.3.4).
+class AttributeStore {
+ public:
+  /// What is stored for exactly this path (not inherited).
+  NotificationAttributes at(std::uint16_t server, const Path& path) const;
+  /// The effective attributes of `path` for `server`: this path's, then each parent level's,
+  /// then `defaults` (the Server object's Default Minimum/Maximum Period).
+  NotificationAttributes effective(std::uint16_t server, const Path& path,
+                                   const NotificationAttributes& defaults) const;
+  /// Replaces what is stored for this path (an empty set removes the entry).
+  void set(std::uint16_t server, const Path& path, const NotificationAttributes& attributes);
+  /// Drops everything at or below `path` (e.g. the instance was deleted), for every server.
+  void removeBelow(const Path& path);
+  /// Drops everything of one server (e.g. it was removed).
+  void removeServer(std::uint16_t server);
+  const std::map<std::pair<std::uint16_t, Path>, NotificationAttributes>& all() const {
+    return entries_;
+  }
+
+ private:
+  std::map<std::pair<std::uint16_t, Path>, NotificationAttributes> entries_;
+};
+
+}  // namespace lwm2md
