@@ -57,9 +57,10 @@ bool parse(int argc, char** argv, Options& options) {
   return options.intervalMs > 0;
 }
 
-/// A made-up but plausible reading: a slow daily-like swing around 21 °C.
+/// A made-up but plausible reading: a slow swing around 21 °C, in steps of 0.25 °C (a typical
+/// sensor resolution, and exact in a 4-byte float, which some servers' TLV decoders require).
 double sample(double t) {
-  return std::round((21.0 + 2.5 * std::sin(t / 20.0)) * 100) / 100;
+  return std::round((21.0 + 2.5 * std::sin(t / 20.0)) * 4) / 4;
 }
 
 }  // namespace
