@@ -292,7 +292,7 @@ function onDeregistration(dev, cb) {
   if (typeof cb === 'function') cb();
 }
 
-server.start(config, (err, info) => {
+common.whenPortFree(cfg.port, () => server.start(config, (err, info) => {
   if (err) common.fatal('start: ' + errorText(err), 2);
   try {
     server.setHandler(info, 'registration', onRegistration);
@@ -307,4 +307,4 @@ server.start(config, (err, info) => {
   } catch (e) {
     common.fatal('start: ' + errorText(e), 2);
   }
-});
+}));

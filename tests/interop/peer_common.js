@@ -4,6 +4,7 @@
 // is documented at the top of each peer script.
 'use strict';
 
+const dgram = require('dgram');
 const readline = require('readline');
 const util = require('util');
 
@@ -190,6 +191,7 @@ function bindLoopback(coap, hook) {
   coap.createServer = function () {
     const server = origCreateServer.apply(this, arguments);
     const origListen = server.listen;
+    // Synchronous on purpose: coap-shepherd hands server._sock to its agent right after.
     server.listen = function (port, cb) {
       return origListen.call(server, port, HOST, cb);
     };
@@ -219,6 +221,14 @@ function bindLoopback(coap, hook) {
     }
     return server;
   };
+}
+
+// node-coap binds with SO_REUSEADDR, so a peer on a taken port would start and share it
+// silently: probe with a plain socket first and refuse a port in use.
+function whenPortFree(port, start) {
+  const probe = dgram.createSocket('udp4');
+  probe.once('error', (e) => fatal(`port ${port} on ${HOST} is not free: ${errorText(e)}`, 2));
+  probe.bind(port, HOST, () => probe.close(start));
 }
 
 // "/rd?ep=a&lt=60" -> {pathname:"/rd", params:[["ep","a"],["lt","60"]]}
@@ -319,5 +329,6 @@ module.exports = {
   lastNotifyRaw,
   contentFormatNumber,
   bindLoopback,
+  whenPortFree,
   startCommandLoop,
 };

@@ -376,6 +376,8 @@ cserver.on('ready', () => {
 common.setStopper((done) => {
   cserver.stop(() => done());
 });
-cserver.start((err) => {
-  if (err) common.fatal('start: ' + errorText(err), 2);
-});
+common.whenPortFree(cfg.port, () =>
+  cserver.start((err) => {
+    if (err) common.fatal('start: ' + errorText(err), 2);
+  }),
+);
