@@ -97,10 +97,17 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
                                            std::uint16_t iid, const DbusValues& values,
                                            const std::map<std::string, sdbus::Variant>& options) {
   reapRetired();
-  if (!options.empty())
-    throw dbusError(ErrorKind::InvalidValue,
-                    fmt::format("unknown option '{}': AddInstance takes no options yet",
-                                options.begin()->first));
+  bool shared = false;
+  for (const auto& [key, value] : options) {
+    if (key == "shared" && value.containsValueOfType<bool>()) {
+      shared = value.get<bool>();
+    } else if (key == "shared") {
+      throw dbusError(ErrorKind::InvalidType, "option 'shared' takes a boolean ('b')");
+    } else {
+      throw dbusError(ErrorKind::InvalidValue,
+                      fmt::format("unknown option '{}': AddInstance knows 'shared' (b)", key));
+    }
+  }
   // The owner is who the daemon watches for leaving the bus: without a name there is nobody.
   if (sender.empty())
     throw dbusError(ErrorKind::NotPermitted, "AddInstance needs a caller with a bus name");
@@ -110,7 +117,9 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
   auto data = valuesFromDbus(*def, values);
   if (!data) throw dbusError(data.error());
 
-  auto added = tree_.addInstance(oid, iid, *data, sender);
+  // A shared instance belongs to nobody: it outlives the caller's connection (busctl's ends
+  // at once) and whoever the bus policy lets call Set/Remove may change it.
+  auto added = tree_.addInstance(oid, iid, *data, shared ? std::string(kSharedOwner) : sender);
   if (!added) throw dbusError(added.error());
   const std::uint16_t newIid = (*added)->instanceId();
   if (!objects_.contains({oid, newIid})) {
@@ -136,6 +145,7 @@ const Instance& DbusService::liveInstance(const InstanceObject& object) const {
 void DbusService::requireOwner(const InstanceObject& object, const char* method) const {
   const std::string caller = object.sender();
   if (caller == object.owner() && !caller.empty()) return;
+  if (object.owner() == kSharedOwner) return;
   const std::string owner = object.owner().empty() ? "the daemon" : object.owner();
   dbusLogger()->debug("{} refused: {} on {} owned by {}", method, caller, where(object), owner);
   throw dbusError(ErrorKind::NotPermitted,

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,9 @@ namespace lwm2md {
 /// processPendingRequest(); every handler here runs on that thread, as must every change to
 /// the tree. Requesting the bus name is the daemon's job (after construction, so that the
 /// objects exist when clients see the name).
+/// The Owner of an instance added with the option shared=true: nobody in particular.
+inline constexpr std::string_view kSharedOwner = "*";
+
 class DbusService final : public TreeListener, private InstanceRequests {
  public:
   /// Exports the Manager and every instance already in the tree. Throws sdbus::Error when the

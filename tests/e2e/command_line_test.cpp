@@ -69,6 +69,25 @@ TEST_F(DaemonFixture, BusctlTreeAndCallWork) {
   const std::string values = busctl(
       {"get-property", "org.lwm2md1", "/org/lwm2md1/Object/3/0", "org.lwm2md1.Instance", "Values"});
   EXPECT_THAT(values, HasSubstr("\"lwm2md tests\""));
+
+  // DESIGN.md's sequence: AddInstance, then Set from another busctl process. A shared instance
+  // outlives the connection that added it, so the second call finds it.
+  EXPECT_EQ(
+      busctl({"call", "org.lwm2md1", "/org/lwm2md1", "org.lwm2md1.Manager", "AddInstance",
+              "qqa{qv}a{sv}", "3303", "0", "1", "5700", "d", "21.5", "1", "shared", "b", "true"}),
+      "o \"/org/lwm2md1/Object/3303/0\"\n");
+  busctl({"call", "org.lwm2md1", "/org/lwm2md1/Object/3303/0", "org.lwm2md1.Instance", "Set",
+          "a{qv}", "1", "5700", "d", "22.0"});
+  auto read = server_.read("/3303/0/5700", 0);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(TestLwm2mServer::text(*read), "22");
+  EXPECT_EQ(busctl({"get-property", "org.lwm2md1", "/org/lwm2md1/Object/3303/0",
+                    "org.lwm2md1.Instance", "Owner"}),
+            "s \"*\"\n");
+  busctl({"call", "org.lwm2md1", "/org/lwm2md1/Object/3303/0", "org.lwm2md1.Instance", "Remove"});
+  auto removed = server_.read("/3303/0/5700", 0);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->code, 0x84);
 }
 
 }  // namespace
