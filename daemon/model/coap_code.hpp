@@ -34,6 +34,8 @@ enum class CoapCode : std::uint8_t {
 /// "2.05", "4.04": the dotted form used in logs and the specifications.
 std::string toString(CoapCode code);
 
-inline bool isSuccess(CoapCode code) { return (static_cast<unsigned>(code) >> 5) == 2; }
+inline bool isSuccess(CoapCode code) {
+  return (static_cast<unsigned>(code) >> 5) == 2;
+}
 
 }  // namespace lwm2md

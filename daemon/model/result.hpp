@@ -13,7 +13,16 @@ namespace lwm2md {
 /// server will receive and a reason a person can act on (sent as the diagnostic payload).
 /// `kind` says which named D-Bus error (org.lwm2md1.Error.<kind>) the same failure becomes
 /// when it reaches a D-Bus caller instead of a server.
-enum class ErrorKind { Failed, NotFound, InvalidType, InvalidValue, NotPermitted, AlreadyExists, UnknownObject, Timeout };
+enum class ErrorKind {
+  Failed,
+  NotFound,
+  InvalidType,
+  InvalidValue,
+  NotPermitted,
+  AlreadyExists,
+  UnknownObject,
+  Timeout
+};
 
 struct Error {
   CoapCode code = CoapCode::InternalServerError;
@@ -32,7 +41,7 @@ inline Error badRequest(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return state_.index() == 0; }
@@ -56,7 +65,8 @@ class [[nodiscard]] Result {
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
+  Status(Error error)
+      : error_(std::move(error)), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }

@@ -82,8 +82,8 @@ class RegistrationMachine {
   Params params_;
   State state_ = State::Idle;
   std::vector<std::string> location_;
-  bool objectsDirty_ = false;  // an Update with objects is owed
-  bool updateQueued_ = false;  // something asked for an Update while one was in flight
+  bool objectsDirty_ = false;       // an Update with objects is owed
+  bool updateQueued_ = false;       // something asked for an Update while one was in flight
   bool stopAfterRegister_ = false;  // shutdown() came while a Register was in flight
   std::chrono::milliseconds retryDelay_{0};
   unsigned failedAttempts_ = 0;
