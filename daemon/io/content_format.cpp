@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "io/lwm2m_json_format.hpp"
 #include "io/opaque_format.hpp"
+#include "io/senml_cbor_format.hpp"
+#include "io/senml_json_format.hpp"
 #include "io/text_format.hpp"
 #include "io/tlv_format.hpp"
 
@@ -70,6 +73,12 @@ Result<std::vector<std::uint8_t>> encodeContent(ContentFormat format, const Cont
       return encodeOpaque(content);
     case ContentFormat::LwM2MTlv:
       return encodeTlv(content);
+    case ContentFormat::LwM2MJson:
+      return encodeLwm2mJson(content);
+    case ContentFormat::SenmlJson:
+      return encodeSenmlJson(content);
+    case ContentFormat::SenmlCbor:
+      return encodeSenmlCbor(content);
     case ContentFormat::LinkFormat:
       return Error{CoapCode::NotAcceptable,
                    "application/link-format (40) carries links, not resource values",
@@ -92,6 +101,12 @@ Result<Content> decodeContent(ContentFormat format, const Path& path,
       return decodeOpaque(path, payload, shapes);
     case ContentFormat::LwM2MTlv:
       return decodeTlv(path, payload, shapes);
+    case ContentFormat::LwM2MJson:
+      return decodeLwm2mJson(path, payload, shapes);
+    case ContentFormat::SenmlJson:
+      return decodeSenmlJson(path, payload, shapes);
+    case ContentFormat::SenmlCbor:
+      return decodeSenmlCbor(path, payload, shapes);
     case ContentFormat::LinkFormat:
       return Error{CoapCode::UnsupportedContentFormat,
                    "application/link-format (40) carries links, not resource values",
