@@ -169,13 +169,21 @@ Status ObjectTree::validate(const Instance& instance,
 
 Status ObjectTree::setValues(std::uint16_t oid, std::uint16_t iid,
                              const std::vector<ResourceData>& values, ChangeOrigin origin,
-                             bool replaceMultiple) {
+                             bool replaceMultiple, const std::vector<std::uint16_t>& remove) {
   Instance* instance = find(oid, iid);
   if (!instance)
     return Error{CoapCode::NotFound, fmt::format("no instance /{}/{}", oid, iid),
                  ErrorKind::NotFound};
   if (auto status = validate(*instance, values); !status) return status;
+  for (std::uint16_t rid : remove)
+    for (const auto& value : values)
+      if (value.id == rid)
+        return Error{CoapCode::BadRequest,
+                     fmt::format("/{}/{}/{} is both written and removed", oid, iid, rid),
+                     ErrorKind::InvalidValue};
   std::vector<std::uint16_t> rids;
+  for (std::uint16_t rid : remove)
+    if (instance->resources_.erase(rid) > 0) rids.push_back(rid);
   for (const auto& value : values) {
     auto& stored = instance->resources_[value.id];
     if (value.multiple && !replaceMultiple && stored.multiple) {

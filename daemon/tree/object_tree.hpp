@@ -100,9 +100,12 @@ class ObjectTree {
   /// defined type and multiplicity. Does not change anything.
   Status validate(const Instance& instance, const std::vector<ResourceData>& values) const;
   /// Validates, then stores all values. With `replaceMultiple`, a multiple resource's instances
-  /// are replaced, otherwise merged (LwM2M partial update). Listeners hear one valuesChanged.
+  /// are replaced, otherwise merged (LwM2M partial update). The resources in `remove` are
+  /// dropped (a server's replace of a whole instance). Listeners hear one valuesChanged listing
+  /// the written and the removed resources.
   Status setValues(std::uint16_t oid, std::uint16_t iid, const std::vector<ResourceData>& values,
-                   ChangeOrigin origin, bool replaceMultiple = true);
+                   ChangeOrigin origin, bool replaceMultiple = true,
+                   const std::vector<std::uint16_t>& remove = {});
   /// Tells listeners that an executable resource was executed (the caller checked rights).
   void notifyExecuted(const Instance& instance, std::uint16_t rid, const std::string& args);
 

@@ -1,17 +1,45 @@
 #include "dm/data_model.hpp"
 
+#include <fmt/format.h>
+
 #include "core/log.hpp"
+#include "ddf/object_registry.hpp"
+#include "observe/attributes.hpp"
+#include "tree/object_tree.hpp"
 
 namespace lwm2md {
+
+namespace {
+
+/// POST on a resource is Execute when the definition says so, a partial update otherwise
+/// (LwM2M 1.1 Transport, CoAP mapping of the DM interface).
+bool isExecutable(const ObjectTree& tree, const Path& path) {
+  const ObjectDef* def = tree.registry().find(path.objectId());
+  if (!def) return false;
+  const ResourceDef* res = def->resource(path.resourceId());
+  return res && res->operations.execute;
+}
+
+}  // namespace
 
 DmResponse toResponse(const Error& error) {
   return DmResponse::error(error.code, error.message);
 }
 
+DataModel::DataModel(ObjectTree& tree, AttributeStore& attributes)
+    : tree_(tree), attributes_(attributes) {}
+
+DataModel::DataModel(ObjectTree& tree)
+    : tree_(tree),
+      ownAttributes_(std::make_unique<AttributeStore>()),
+      attributes_(*ownAttributes_) {}
+
+DataModel::~DataModel() = default;
+
 DmResponse DataModel::handle(const DmRequest& request) {
   static const auto logger = log::get("dm");
+  const Path& path = request.path;
   DmResponse response;
-  // Operation mapping of the LwM2M transport binding (TS Transport §6.4).
   switch (request.method) {
     case CoapMethod::Get:
       if (request.accept == static_cast<std::uint16_t>(ContentFormat::LinkFormat))
@@ -20,30 +48,43 @@ DmResponse DataModel::handle(const DmRequest& request) {
         response = read(request);
       break;
     case CoapMethod::Put:
-      response = write(request, /*partialUpdate=*/false);
+      // Write-Attributes carries its attributes as Uri-Query; Write carries a payload.
+      if (!request.query.empty())
+        response = writeAttributes(request);
+      else
+        response = write(request, /*partialUpdate=*/false);
       break;
     case CoapMethod::Post:
-      if (request.path.isResource())
-        response = execute(request);
-      else if (request.path.isInstance())
+      if (path.isObject())
+        response = create(request);
+      else if (path.isInstance())
         response = write(request, /*partialUpdate=*/true);
+      else if (path.isResource())
+        response = isExecutable(tree_, path) || !tree_.registry().find(path.objectId())
+                       ? execute(request)
+                       : write(request, /*partialUpdate=*/true);
       else
-        response = DmResponse::error(CoapCode::MethodNotAllowed,
-                                     "Create is not supported by this version of lwm2md");
+        response = DmResponse::error(
+            CoapCode::MethodNotAllowed,
+            path.isRoot() ? "POST on / is not a Device Management operation"
+                          : "POST on a resource instance is not a Device Management operation");
       break;
     case CoapMethod::Delete:
+      response = remove(request);
+      break;
+    case CoapMethod::Fetch:
+    case CoapMethod::IPatch:
       response = DmResponse::error(CoapCode::MethodNotAllowed,
-                                   "Delete is not supported by this version of lwm2md");
+                                   "Read-Composite and Write-Composite are not supported");
       break;
     default:
       response = DmResponse::error(CoapCode::MethodNotAllowed, "method not allowed on LwM2M paths");
       break;
   }
   if (isSuccess(response.code))
-    logger->debug("{} -> {}", request.path.toString(), toString(response.code));
+    logger->debug("{} -> {}", path.toString(), toString(response.code));
   else
-    logger->info("{} -> {} {}", request.path.toString(), toString(response.code),
-                 response.diagnostic());
+    logger->info("{} -> {} {}", path.toString(), toString(response.code), response.diagnostic());
   return response;
 }
 

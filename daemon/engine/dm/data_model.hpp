@@ -1,29 +1,56 @@
 #pragma once
 
+#include <memory>
+
 #include "dm/dm_request.hpp"
 #include "model/result.hpp"
 
 namespace lwm2md {
 
 class ObjectTree;
+class AttributeStore;
 
 /// Serves Device Management operations on the object tree. Each operation lives in its own
-/// file (dm_read.cpp, dm_write.cpp, ...) and answers with the CoAP code the TS names, so
-/// every failure maps straight onto a response.
+/// file (dm_read.cpp, dm_write.cpp, dm_create.cpp, ...) and answers with the CoAP code the TS
+/// names, so every failure maps straight onto a response. Every operation that changes
+/// something validates the whole request first: a failure changes nothing.
 class DataModel {
  public:
-  explicit DataModel(ObjectTree& tree) : tree_(tree) {}
+  /// `attributes` holds the Write-Attributes of every server (owned by the caller, shared
+  /// with the observation engine).
+  DataModel(ObjectTree& tree, AttributeStore& attributes);
+  /// For users that need no shared attribute store (tests, tools): keeps its own.
+  explicit DataModel(ObjectTree& tree);
+  ~DataModel();
+  DataModel(const DataModel&) = delete;
+  DataModel& operator=(const DataModel&) = delete;
 
-  /// Classifies the request (Read, Discover, Write, Execute, ...) and runs it.
+  /// Classifies the request by method, path, options and the definition (LwM2M Transport
+  /// binding, CoAP mapping) and runs the operation.
   DmResponse handle(const DmRequest& request);
 
+  /// Read (GET): `accept` picks the format; without it the server's version decides.
   DmResponse read(const DmRequest& request);
+  /// Discover (GET, Accept: application/link-format).
   DmResponse discover(const DmRequest& request);
+  /// Write: replace (PUT) or partial update (POST) of an instance, resource or resource
+  /// instance.
   DmResponse write(const DmRequest& request, bool partialUpdate);
+  /// Execute (POST on an executable resource), arguments validated.
   DmResponse execute(const DmRequest& request);
+  /// Create (POST on an object): 2.01 with Location-Path.
+  DmResponse create(const DmRequest& request);
+  /// Delete (DELETE on an object instance).
+  DmResponse remove(const DmRequest& request);
+  /// Write-Attributes (PUT with Uri-Query and no payload).
+  DmResponse writeAttributes(const DmRequest& request);
+
+  AttributeStore& attributes() { return attributes_; }
 
  private:
   ObjectTree& tree_;
+  std::unique_ptr<AttributeStore> ownAttributes_;
+  AttributeStore& attributes_;
 };
 
 /// Turns an engine Error into a response with the reason as diagnostic payload.

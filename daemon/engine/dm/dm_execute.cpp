@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
-#include "ddf/object_registry.hpp"
 #include "dm/data_model.hpp"
+#include "dm/dm_common.hpp"
 #include "dm/execute_arguments.hpp"
 #include "tree/object_tree.hpp"
 
@@ -9,26 +9,20 @@ namespace lwm2md {
 
 DmResponse DataModel::execute(const DmRequest& request) {
   const Path& path = request.path;
-  const ObjectDef* def = tree_.registry().find(path.objectId());
-  if (!def)
-    return DmResponse::error(CoapCode::NotFound,
-                             fmt::format("object {} is not supported", path.objectId()));
-  const Instance* instance = tree_.find(path.objectId(), path.instanceId());
-  if (!instance)
+  auto def = findObject(tree_, path.objectId());
+  if (!def) return toResponse(def.error());
+  auto instance = findInstance(tree_, path.objectId(), path.instanceId());
+  if (!instance) return toResponse(instance.error());
+  auto res = findResource(**def, path.resourceId());
+  if (!res) return toResponse(res.error());
+  if (!(*res)->operations.execute)
     return DmResponse::error(
-        CoapCode::NotFound,
-        fmt::format("{} does not exist", Path(path.objectId(), path.instanceId()).toString()));
-  const ResourceDef* res = def->resource(path.resourceId());
-  if (!res)
-    return DmResponse::error(CoapCode::NotFound, fmt::format("object {} defines no resource {}",
-                                                             def->id, path.resourceId()));
-  if (!res->operations.execute)
-    return DmResponse::error(CoapCode::MethodNotAllowed,
-                             fmt::format("{} ({}) is not executable", path.toString(), res->name));
+        CoapCode::MethodNotAllowed,
+        fmt::format("{} is not executable", describeResource(**def, path.instanceId(), **res)));
   const std::string args(request.payload.begin(), request.payload.end());
   if (auto parsed = parseExecuteArguments(args); !parsed) return toResponse(parsed.error());
-  tree_.notifyExecuted(*instance, path.resourceId(), args);
-  return {CoapCode::Changed, std::nullopt, {}};
+  tree_.notifyExecuted(**instance, path.resourceId(), args);
+  return emptyResponse(CoapCode::Changed);
 }
 
 }  // namespace lwm2md

@@ -1,3 +1,5 @@
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "ddf/object_registry.hpp"
@@ -18,9 +20,11 @@ InstanceData readableOnly(const Instance& instance) {
   return data;
 }
 
-/// The format a server gets when it sends no Accept: a plain value for a single resource
-/// (opaque for Opaque), TLV for anything with structure.
-ContentFormat defaultFormat(const Content& content) {
+/// What a LwM2M 1.0 server gets without Accept (TS 1.0 §6.4: TLV is the format every 1.0
+/// server reads; the TS's own Read examples answer a single resource in plain text): a plain
+/// value for a single resource or resource instance (opaque for Opaque), TLV for anything with
+/// structure.
+ContentFormat legacyDefault(const Content& content) {
   if (content.path.depth() >= 3 && content.instances.size() == 1 &&
       content.instances[0].resources.size() == 1) {
     const ResourceData& r = content.instances[0].resources[0];
@@ -28,6 +32,23 @@ ContentFormat defaultFormat(const Content& content) {
       return r.type == ResourceType::Opaque ? ContentFormat::Opaque : ContentFormat::TextPlain;
   }
   return ContentFormat::LwM2MTlv;
+}
+
+/// Encodes for a request without Accept. 1.1 servers get SenML CBOR (TS 1.1 §6.4.2: the
+/// format a 1.1 client should prefer); should that codec be unavailable the 1.0 choice keeps
+/// reads working.
+Result<std::pair<ContentFormat, std::vector<std::uint8_t>>> encodeDefault(
+    const Content& content, const std::string& serverVersion) {
+  if (serverVersion != "1.0") {
+    if (auto encoded = encodeContent(ContentFormat::SenmlCbor, content))
+      return std::pair{ContentFormat::SenmlCbor, std::move(*encoded)};
+    else if (encoded.error().code != CoapCode::NotAcceptable)
+      return encoded.error();
+  }
+  const ContentFormat format = legacyDefault(content);
+  auto encoded = encodeContent(format, content);
+  if (!encoded) return encoded.error();
+  return std::pair{format, std::move(*encoded)};
 }
 
 Result<Content> collect(const ObjectTree& tree, const Path& path) {
@@ -82,11 +103,20 @@ DmResponse DataModel::read(const DmRequest& request) {
     return DmResponse::error(CoapCode::MethodNotAllowed, "Read on the root path is not defined");
   auto content = collect(tree_, request.path);
   if (!content) return toResponse(content.error());
-  const ContentFormat format =
-      request.accept ? static_cast<ContentFormat>(*request.accept) : defaultFormat(*content);
-  auto encoded = encodeContent(format, *content);
-  if (!encoded) return toResponse(encoded.error());
-  return {CoapCode::Content, static_cast<std::uint16_t>(format), std::move(*encoded)};
+  DmResponse response;
+  if (request.accept) {
+    auto encoded = encodeContent(static_cast<ContentFormat>(*request.accept), *content);
+    if (!encoded) return toResponse(encoded.error());
+    response.contentFormat = *request.accept;
+    response.payload = std::move(*encoded);
+  } else {
+    auto encoded = encodeDefault(*content, request.serverVersion);
+    if (!encoded) return toResponse(encoded.error());
+    response.contentFormat = static_cast<std::uint16_t>(encoded->first);
+    response.payload = std::move(encoded->second);
+  }
+  response.code = CoapCode::Content;
+  return response;
 }
 
 }  // namespace lwm2md

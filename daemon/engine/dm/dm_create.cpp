@@ -1,0 +1,89 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+
+#include "dm/data_model.hpp"
+#include "dm/dm_common.hpp"
+#include "tree/object_tree.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+/// Objects a DM server may not instantiate: Security, Server and Access Control instances come
+/// from bootstrap or the client itself (TS 1.1 §E.1-E.3), and the Device object is the client.
+bool serverMayCreate(std::uint16_t oid) {
+  return oid > 3;
+}
+
+/// The first mandatory, value-holding resource `values` leaves out.
+const ResourceDef* missingMandatory(const ObjectDef& def, const std::vector<ResourceData>& values) {
+  for (const auto& [rid, res] : def.resources) {
+    if (!res.mandatory || res.operations.execute) continue;
+    const bool given = std::any_of(values.begin(), values.end(),
+                                   [rid = rid](const ResourceData& v) { return v.id == rid; });
+    if (!given) return &res;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+DmResponse DataModel::create(const DmRequest& request) {
+  const Path& path = request.path;
+  if (!path.isObject())
+    return DmResponse::error(CoapCode::MethodNotAllowed, "Create applies to an object");
+  auto def = findObject(tree_, path.objectId());
+  if (!def) return toResponse(def.error());
+  if (!serverMayCreate(path.objectId()))
+    return DmResponse::error(CoapCode::MethodNotAllowed,
+                             fmt::format("a server may not create instances of object {} ({})",
+                                         path.objectId(), (*def)->name));
+
+  std::uint16_t iid = Path::kInvalidId;  // "let the client pick"
+  std::vector<ResourceData> values;
+  if (!request.payload.empty()) {
+    if (!request.contentFormat)
+      return DmResponse::error(CoapCode::BadRequest, "Create without a Content-Format option");
+    auto decoded = decodeContent(static_cast<ContentFormat>(*request.contentFormat), path,
+                                 request.payload, shapesOf(**def));
+    if (!decoded) return toResponse(decoded.error());
+    if (decoded->instances.size() > 1)
+      return DmResponse::error(CoapCode::BadRequest,
+                               fmt::format("a Create makes one instance, the payload holds {}",
+                                           decoded->instances.size()));
+    if (!decoded->instances.empty()) {
+      iid = decoded->instances[0].id;
+      values = std::move(decoded->instances[0].resources);
+    }
+  }
+  if (const auto existing = tree_.instancesOf(path.objectId());
+      !(*def)->multiple && !existing.empty())
+    return DmResponse::error(
+        CoapCode::BadRequest,
+        fmt::format("object {} ({}) is single-instance and already has {}", path.objectId(),
+                    (*def)->name,
+                    Path(path.objectId(), existing.front()->instanceId()).toString()));
+  if (iid != Path::kInvalidId && tree_.find(path.objectId(), iid))
+    return DmResponse::error(
+        CoapCode::BadRequest,
+        fmt::format("{} already exists", Path(path.objectId(), iid).toString()));
+  for (const auto& value : values)
+    if (auto res = findResource(**def, value.id); !res) return toResponse(res.error());
+  if (const ResourceDef* missing = missingMandatory(**def, values))
+    return DmResponse::error(
+        CoapCode::BadRequest,
+        fmt::format("Create of object {} ({}) needs the mandatory resource {} ({})",
+                    path.objectId(), (*def)->name, missing->id, missing->name));
+
+  // The daemon owns what a server creates (no D-Bus client does); the tree's listeners export
+  // it on D-Bus and announce it to the servers with a registration Update.
+  auto added = tree_.addInstance(path.objectId(), iid, values, "");
+  if (!added) return toResponse(added.error());
+  DmResponse response = emptyResponse(CoapCode::Created);
+  response.locationPath = {std::to_string(path.objectId()), std::to_string((*added)->instanceId())};
+  return response;
+}
+
+}  // namespace lwm2md
