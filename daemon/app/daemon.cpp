@@ -13,11 +13,13 @@
 #include "coap/coap_endpoint.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
+#include "dbus/service/dbus_service.hpp"
 #include "ddf/object_registry.hpp"
 #include "dm/data_model.hpp"
 #include "objects/standard_objects.hpp"
+#include "observe/attributes.hpp"
+#include "observe/observe_manager.hpp"
 #include "registration/server_connection.hpp"
-#include "dbus/service/dbus_service.hpp"
 #include "tree/object_tree.hpp"
 
 namespace lwm2md {
@@ -66,7 +68,7 @@ std::unique_ptr<sdbus::IConnection> connectBus(const CommandLine& commandLine) {
 class Daemon final : public TreeListener {
  public:
   Daemon(const Config& config, std::unique_ptr<sdbus::IConnection> bus)
-      : config_(config), tree_(registry_), dataModel_(tree_), bus_(std::move(bus)) {}
+      : config_(config), tree_(registry_), dataModel_(tree_, attributes_), bus_(std::move(bus)) {}
 
   ~Daemon() override { tree_.removeListener(this); }
 
@@ -88,11 +90,13 @@ class Daemon final : public TreeListener {
   const Config& config_;
   ObjectRegistry registry_;
   ObjectTree tree_;
+  AttributeStore attributes_;  // every server's Write-Attributes: DM writes, observe reads
   DataModel dataModel_;
   EventLoop loop_;
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<CoapEndpoint> coap_;
   std::vector<std::unique_ptr<ServerConnection>> servers_;
+  std::unique_ptr<ObserveManager> observe_;  // refers to servers_: destroyed before them
   std::unique_ptr<DbusService> dbus_;
   std::string lastState_;
   bool stopping_ = false;
@@ -130,6 +134,7 @@ DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   DmRequest copy = request;
   if (auto* server = static_cast<ServerConnection*>(peer)) {
     copy.serverVersion = server->config().version;
+    copy.serverShortId = server->config().shortId;
   }
   // A server never sees the Security object (TS §E.1): it holds the keys.
   if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject)
@@ -197,6 +202,22 @@ int Daemon::run() {
 
   logger_->info("lwm2md {} starting as endpoint '{}' with {} server(s)", LWM2MD_VERSION,
                 config_.endpoint, servers_.size());
+  observe_ = std::make_unique<ObserveManager>(
+      loop_, *coap_, tree_, dataModel_.attributes(),
+      [this](const DmRequest& request, void* peer) { return serve(request, peer); });
+  coap_->setObserveHandler(
+      [this](const DmRequest& request, const ObserveRequest& observe, void* peer) {
+        return observe_->handle(request, observe, static_cast<ServerConnection*>(peer));
+      });
+  coap_->setNotificationFailureHandler(
+      [this](void* peer, const std::vector<std::uint8_t>& token, int mid, NotificationFailure why) {
+        if (peer)
+          observe_->notificationFailed(static_cast<ServerConnection*>(peer), token, mid, why);
+      });
+  for (auto& server : servers_) {
+    ServerConnection* connection = server.get();
+    connection->setRegisterHook([this, connection] { observe_->dropServer(connection); });
+  }
   for (auto& server : servers_) server->start();
   sd_notify(0, "READY=1");
   stateChanged();
@@ -204,6 +225,7 @@ int Daemon::run() {
   loop_.run();
   tree_.removeListener(this);
   dbus_.reset();
+  observe_.reset();
   servers_.clear();
   logger_->info("stopped");
   return kExitOk;

@@ -2,8 +2,11 @@
 
 #include <netdb.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 
@@ -108,6 +111,51 @@ void releaseBuffer(coap_session_t*, void* app) {
   delete static_cast<std::vector<std::uint8_t>*>(app);
 }
 
+bool sameAddress(const sockaddr_storage& found, socklen_t length, const coap_address_t& want) {
+  if (length != want.size || found.ss_family != want.addr.sa.sa_family) return false;
+  return std::memcmp(&found, &want.addr, length) == 0;
+}
+
+std::uint16_t portOf(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
+  if (address.ss_family == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
+  return 0;
+}
+
+/// The UDP socket libcoap opened for a client session (4.3.1 has no getter): the datagram
+/// socket of this process connected to the session's peer from the session's local port.
+int findSessionSocket(coap_session_t* session) {
+  const coap_address_t* remote = coap_session_get_addr_remote(session);
+  const coap_address_t* local = coap_session_get_addr_local(session);
+  if (!remote || !local) return -1;
+  const std::uint16_t localPort = coap_address_get_port(local);
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const std::string name = entry.path().filename().string();
+    char* end = nullptr;
+    const long fd = std::strtol(name.c_str(), &end, 10);
+    if (end == name.c_str() || *end != '\0') continue;
+    int type = 0;
+    socklen_t typeLength = sizeof type;
+    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_TYPE, &type, &typeLength) != 0 ||
+        type != SOCK_DGRAM)
+      continue;
+    sockaddr_storage peer{};
+    socklen_t peerLength = sizeof peer;
+    if (getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&peer), &peerLength) != 0 ||
+        !sameAddress(peer, peerLength, *remote))
+      continue;
+    sockaddr_storage self{};
+    socklen_t selfLength = sizeof self;
+    if (getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&self), &selfLength) != 0)
+      continue;
+    if (localPort == 0 || portOf(self) == localPort) return static_cast<int>(fd);
+  }
+  return -1;
+}
+
 }  // namespace
 
 CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
@@ -123,8 +171,8 @@ CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
 
   // Every LwM2M path goes to one handler: the "unknown resource" with a handler per method.
   coap_resource_t* resource = coap_resource_unknown_init2(&CoapEndpoint::onRequest, 0);
-  for (auto code : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE,
-                    COAP_REQUEST_FETCH, COAP_REQUEST_IPATCH})
+  for (auto code : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE, COAP_REQUEST_FETCH,
+                    COAP_REQUEST_IPATCH})
     coap_register_request_handler(resource, code, &CoapEndpoint::onRequest);
   coap_add_resource(context_, resource);
 
@@ -168,11 +216,17 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
     return Error{CoapCode::ServiceUnavailable, fmt::format("cannot open a session to {}", uri)};
   coap_session_init_token(session, 0, nullptr);
   coap_session_set_app_data(session, peer);
+  if (const int fd = findSessionSocket(session); fd >= 0)
+    sessionSockets_[session] = fd;
+  else
+    logger()->warn("{}: cannot find the session's socket: RSTs to NON notifications go unseen",
+                   uri);
   return session;
 }
 
 void CoapEndpoint::release(coap_session_t* session) {
   if (!session) return;
+  sessionSockets_.erase(session);
   coap_session_set_app_data(session, nullptr);
   coap_session_release(session);
 }
@@ -218,7 +272,21 @@ void CoapEndpoint::send(coap_session_t* session, const ClientRequest& request,
   }
 }
 
+void CoapEndpoint::peekResets() {
+  if (!notificationFailure_) return;
+  for (const auto& [session, fd] : sessionSockets_) {
+    std::uint8_t header[4];
+    const ssize_t n = recv(fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
+    // An empty RST (RFC 7252 §4.2): version 1, type 3, code 0.
+    if (n < 4 || (header[0] >> 6) != 1 || ((header[0] >> 4) & 3) != 3 || header[1] != 0) continue;
+    const int mid = (header[2] << 8) | header[3];
+    logger()->debug("RST for message id {}", mid);
+    notificationFailure_(coap_session_get_app_data(session), {}, mid, NotificationFailure::Reset);
+  }
+}
+
 void CoapEndpoint::process() {
+  peekResets();
   processing_ = true;
   coap_io_process(context_, COAP_IO_NO_WAIT);
   processing_ = false;
@@ -257,10 +325,30 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   dm.query = stringOptions(request, COAP_OPTION_URI_QUERY);
   dm.payload = bodyOf(request);
 
-  DmResponse result = self->requestHandler_(dm, coap_session_get_app_data(session));
+  // A GET with an Observe option goes to the observation engine (RFC 7641): libcoap cannot
+  // observe its "unknown resource", so the daemon keeps its own observations.
+  std::optional<std::uint32_t> sequence;
+  DmResponse result;
+  auto observe = uintOption(request, COAP_OPTION_OBSERVE);
+  if (dm.method == CoapMethod::Get && observe && self->observeHandler_) {
+    auto answer = self->observeHandler_(dm, ObserveRequest{*observe, tokenOf(request)},
+                                        coap_session_get_app_data(session));
+    result = std::move(answer.response);
+    sequence = answer.sequence;
+  } else {
+    result = self->requestHandler_(dm, coap_session_get_app_data(session));
+  }
+  for (const auto& segment : result.locationPath)
+    coap_add_option(response, COAP_OPTION_LOCATION_PATH, segment.size(),
+                    reinterpret_cast<const uint8_t*>(segment.data()));
   if (!isSuccess(result.code) || !result.contentFormat)
     return reply(result.code, result.diagnostic());
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(result.code));
+  if (sequence) {
+    std::uint8_t buf[4];
+    coap_add_option(response, COAP_OPTION_OBSERVE,
+                    coap_encode_var_safe(buf, sizeof buf, *sequence & 0xFFFFFF), buf);
+  }
   if (*result.contentFormat == 0) {
     // libcoap leaves out a Content-Format of 0 (text/plain) here; LwM2M servers want it.
     coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, 0, nullptr);
@@ -271,6 +359,52 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
                                     &releaseBuffer, body)) {
     reply(CoapCode::InternalServerError, "cannot attach the response");
   }
+}
+
+Result<int> CoapEndpoint::notify(coap_session_t* session, const Notification& notification) {
+  if (!session) return Error{CoapCode::ServiceUnavailable, "no session to the server"};
+  const auto type = notification.confirmable ? COAP_MESSAGE_CON : COAP_MESSAGE_NON;
+  const size_t maxSize = coap_session_max_pdu_size(session);
+  const auto messageId = coap_new_message_id(session);
+  const auto& payload = notification.payload;
+  // Builds the notification whole, or (with `szx`) as its first block of 16 << szx bytes;
+  // null when it does not fit one datagram.
+  auto build = [&](std::optional<unsigned> szx) -> coap_pdu_t* {
+    coap_pdu_t* pdu =
+        coap_pdu_init(type, static_cast<coap_pdu_code_t>(notification.code), messageId, maxSize);
+    if (!pdu) return nullptr;
+    coap_add_token(pdu, notification.token.size(), notification.token.data());
+    std::uint8_t buf[4];
+    if (notification.sequence)
+      coap_add_option(pdu, COAP_OPTION_OBSERVE,
+                      coap_encode_var_safe(buf, sizeof buf, *notification.sequence & 0xFFFFFF),
+                      buf);
+    if (notification.contentFormat)
+      coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+                      coap_encode_var_safe(buf, sizeof buf, *notification.contentFormat), buf);
+    size_t length = payload.size();
+    if (szx) {
+      coap_add_option(pdu, COAP_OPTION_BLOCK2,
+                      coap_encode_var_safe(buf, sizeof buf, (1u << 3) | *szx), buf);
+      coap_add_option(pdu, COAP_OPTION_SIZE2,
+                      coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(length)), buf);
+      length = std::min(length, size_t{16} << *szx);
+    }
+    if (length > 0 && !coap_add_data(pdu, length, payload.data())) {
+      coap_delete_pdu(pdu);
+      return nullptr;
+    }
+    return pdu;
+  };
+  coap_pdu_t* pdu = build(std::nullopt);
+  // Too large for one datagram: send the first block (1024 bytes, or smaller until it fits);
+  // the server reads the rest block by block (RFC 7959 §2.6), which Read serves.
+  for (unsigned szx = 7; !pdu && szx-- > 0;) pdu = build(szx);
+  if (!pdu) return Error{CoapCode::InternalServerError, "cannot build the notification"};
+  const coap_mid_t mid = coap_send(session, pdu);
+  if (mid == COAP_INVALID_MID)
+    return Error{CoapCode::ServiceUnavailable, "the CoAP session refused the notification"};
+  return static_cast<int>(mid);
 }
 
 coap_response_t CoapEndpoint::onResponse(coap_session_t* session, const coap_pdu_t* sent,
@@ -294,9 +428,22 @@ coap_response_t CoapEndpoint::onResponse(coap_session_t* session, const coap_pdu
 }
 
 void CoapEndpoint::onNack(coap_session_t* session, const coap_pdu_t* sent,
-                          coap_nack_reason_t reason, coap_mid_t) {
+                          coap_nack_reason_t reason, coap_mid_t mid) {
   auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
-  if (!sent) return;
+  if (!sent) {
+    if (reason == COAP_NACK_RST && self->notificationFailure_)
+      self->notificationFailure_(coap_session_get_app_data(session), {}, mid,
+                                 NotificationFailure::Reset);
+    return;
+  }
+  if (COAP_RESPONSE_CLASS(coap_pdu_get_code(sent)) >= 2) {
+    // One of our notifications (the only responses sent outside a handler).
+    if (self->notificationFailure_)
+      self->notificationFailure_(coap_session_get_app_data(session), tokenOf(sent), mid,
+                                 reason == COAP_NACK_RST ? NotificationFailure::Reset
+                                                         : NotificationFailure::NotAcknowledged);
+    return;
+  }
   ClientResponse response;
   switch (reason) {
     case COAP_NACK_TOO_MANY_RETRIES:

@@ -35,6 +35,34 @@ struct ClientResponse {
   std::string failure;
 };
 
+/// The Observe option of a request (RFC 7641 §2): 0 registers, 1 deregisters.
+struct ObserveRequest {
+  std::uint32_t action = 0;
+  std::vector<std::uint8_t> token;
+};
+
+/// The answer to a request with an Observe option: the response and, when an observation was
+/// established, the Observe option value to put in it.
+struct ObserveResponse {
+  DmResponse response;
+  std::optional<std::uint32_t> sequence;
+};
+
+/// A notification sent on a server's session with the server's token (RFC 7641 §4.2). An error
+/// code ends the observation and carries no Observe option (`sequence` nullopt).
+struct Notification {
+  std::vector<std::uint8_t> token;
+  std::optional<std::uint32_t> sequence;
+  bool confirmable = false;
+  CoapCode code = CoapCode::Content;
+  std::optional<std::uint16_t> contentFormat;
+  std::vector<std::uint8_t> payload;
+};
+
+/// Why a notification failed: the server answered with RST, or a CON one was never
+/// acknowledged. Either way the observation ends (RFC 7641 §3.6, §4.5).
+enum class NotificationFailure { Reset, NotAcknowledged };
+
 /// The libcoap glue: one coap_context_t driven by the daemon's EventLoop. Serves every
 /// request a server sends (on any path) through one handler, and sends the client's own
 /// requests with a callback per request.
@@ -43,6 +71,12 @@ class CoapEndpoint {
   /// Serves an incoming request; `peer` is the app data of the session it came on.
   using RequestHandler = std::function<DmResponse(const DmRequest&, void* peer)>;
   using ResponseCallback = std::function<void(const ClientResponse&)>;
+  /// Serves a GET carrying an Observe option (instead of RequestHandler).
+  using ObserveHandler =
+      std::function<ObserveResponse(const DmRequest&, const ObserveRequest&, void* peer)>;
+  /// Hears of a failed notification: `token` is empty when only the message id is known.
+  using NotificationFailureHandler = std::function<void(
+      void* peer, const std::vector<std::uint8_t>& token, int mid, NotificationFailure)>;
 
   explicit CoapEndpoint(EventLoop& loop);
   ~CoapEndpoint();
@@ -50,6 +84,10 @@ class CoapEndpoint {
   CoapEndpoint& operator=(const CoapEndpoint&) = delete;
 
   void setRequestHandler(RequestHandler handler) { requestHandler_ = std::move(handler); }
+  void setObserveHandler(ObserveHandler handler) { observeHandler_ = std::move(handler); }
+  void setNotificationFailureHandler(NotificationFailureHandler handler) {
+    notificationFailure_ = std::move(handler);
+  }
 
   /// Opens a session to a coap:// URI (host name or address, optional port). `peer` is
   /// handed back with every request arriving on it. Errors name the URI and the cause.
@@ -58,6 +96,11 @@ class CoapEndpoint {
 
   /// Sends a confirmable request. The callback runs exactly once (response or failure).
   void send(coap_session_t* session, const ClientRequest& request, ResponseCallback callback);
+
+  /// Sends a notification; returns its message id. Never call from inside a libcoap handler.
+  /// A payload larger than one datagram goes as its first block (RFC 7959 §2.6, Block2 and
+  /// Size2): the server fetches the rest with GETs that Read serves.
+  Result<int> notify(coap_session_t* session, const Notification& notification);
 
   /// Runs libcoap's pending I/O and timers; called when its fd is readable.
   void process();
@@ -73,12 +116,19 @@ class CoapEndpoint {
   static void onNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason,
                      coap_mid_t mid);
   void finish(const coap_pdu_t* sent, const ClientResponse& response);
+  void peekResets();
 
   EventLoop& loop_;
   coap_context_t* context_ = nullptr;
   RequestHandler requestHandler_;
+  ObserveHandler observeHandler_;
+  NotificationFailureHandler notificationFailure_;
   std::map<std::vector<std::uint8_t>, ResponseCallback> pending_;  // by token
   bool processing_ = false;
+  /// Each client session's UDP socket, found at connect(). libcoap 4.3.1 tells nobody of a RST
+  /// that answers a NON message (it only looks for its own subscriptions), so the endpoint
+  /// peeks at each datagram before libcoap reads it to see RSTs to NON notifications.
+  std::map<coap_session_t*, int> sessionSockets_;
 };
 
 }  // namespace lwm2md

@@ -42,14 +42,17 @@ void AttributeStore::set(std::uint16_t server, const Path& path,
     entries_.erase({server, path});
   else
     entries_[{server, path}] = attributes;
+  changed();
 }
 
 void AttributeStore::removeBelow(const Path& path) {
   std::erase_if(entries_, [&](const auto& entry) { return path.contains(entry.first.second); });
+  changed();
 }
 
 void AttributeStore::removeServer(std::uint16_t server) {
   std::erase_if(entries_, [&](const auto& entry) { return entry.first.first == server; });
+  changed();
 }
 
 }  // namespace lwm2md

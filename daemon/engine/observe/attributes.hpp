@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,8 +50,16 @@ class AttributeStore {
   const std::map<std::pair<std::uint16_t, Path>, NotificationAttributes>& all() const {
     return entries_;
   }
+  /// Heard after every change (set, removeBelow, removeServer), so that live observations
+  /// re-plan with the new attributes. One listener; an empty function removes it.
+  void setChangeListener(std::function<void()> listener) { changeListener_ = std::move(listener); }
 
  private:
+  void changed() const {
+    if (changeListener_) changeListener_();
+  }
+
+  std::function<void()> changeListener_;
   std::map<std::pair<std::uint16_t, Path>, NotificationAttributes> entries_;
 };
 

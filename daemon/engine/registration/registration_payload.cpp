@@ -23,7 +23,7 @@ std::string registrationPayload(const ObjectTree& tree, std::string_view lwm2mVe
     links.push_back(
         {"/",
          {{"rt", "oma.lwm2m", true},
-          {"ct", std::to_string(static_cast<unsigned>(ContentFormat::LwM2MTlv)), false}}});
+          {"ct", std::to_string(static_cast<unsigned>(ContentFormat::SenmlCbor)), false}}});
   std::uint16_t lastObject = Path::kInvalidId;
   for (const Instance* instance : tree.allInstances()) {
     const auto oid = instance->objectId();

@@ -78,6 +78,7 @@ void ServerConnection::changed() {
 }
 
 void ServerConnection::sendRegister() {
+  if (registerHook_) registerHook_();
   if (!ensureSession()) {
     // Report the failure through the machine after this call returns (it is mid-transition).
     loop_.addTimer(std::chrono::milliseconds(0), [this] {

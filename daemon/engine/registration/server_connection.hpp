@@ -32,6 +32,10 @@ class ServerConnection final : public RegistrationTransport {
   const ServerConfig& config() const { return server_; }
   /// Number of Register requests sent (status, tests).
   unsigned registersSent() const { return registersSent_; }
+  /// The CoAP session to the server (null before the first Register).
+  coap_session_t* session() const { return session_; }
+  /// Runs before every Register: a new registration ends the server's observations (TS §6.2).
+  void setRegisterHook(std::function<void()> hook) { registerHook_ = std::move(hook); }
 
   void sendRegister() override;
   void sendUpdate(const std::vector<std::string>& location, bool withObjects) override;
@@ -50,6 +54,7 @@ class ServerConnection final : public RegistrationTransport {
   std::string endpoint_;
   RegistrationMachine machine_;
   std::function<void()> onStateChange_;
+  std::function<void()> registerHook_;
   coap_session_t* session_ = nullptr;
   std::optional<EventLoop::TimerId> timer_;
   unsigned registersSent_ = 0;

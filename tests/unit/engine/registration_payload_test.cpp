@@ -32,7 +32,7 @@ TEST_F(RegistrationPayloadTest, Version10ListsInstancesWithoutSecurity) {
 
 TEST_F(RegistrationPayloadTest, Version11AddsRootLinkAndObjectVersions) {
   const std::string payload = registrationPayload(tree, "1.1");
-  EXPECT_THAT(payload, ::testing::StartsWith("</>;rt=\"oma.lwm2m\";ct=11542,"));
+  EXPECT_THAT(payload, ::testing::StartsWith("</>;rt=\"oma.lwm2m\";ct=112,"));
   EXPECT_THAT(payload, ::testing::HasSubstr("</1>;ver=1.1,</1/0>"));
   EXPECT_THAT(payload, ::testing::HasSubstr("</3>;ver=1.1,</3/0>"));
   EXPECT_THAT(payload, ::testing::Not(::testing::HasSubstr("</0")));

@@ -50,5 +50,21 @@ TEST(AttributeStore, RemovesBelowAPathAndPerServer) {
   EXPECT_TRUE(store.all().empty());
 }
 
+TEST(AttributeStore, TellsItsListenerOfEveryChange) {
+  AttributeStore store;
+  int heard = 0;
+  store.setChangeListener([&] { ++heard; });
+  NotificationAttributes a;
+  a.pmin = 1;
+  store.set(1, Path(3, 0), a);
+  store.set(1, Path(3, 0), {});
+  store.removeBelow(Path(3));
+  store.removeServer(1);
+  EXPECT_EQ(heard, 4);
+  store.setChangeListener({});
+  store.set(1, Path(3, 0), a);
+  EXPECT_EQ(heard, 4);
+}
+
 }  // namespace
 }  // namespace lwm2md

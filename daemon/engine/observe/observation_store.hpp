@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "core/event_loop.hpp"
+#include "dm/dm_request.hpp"
+#include "observe/notification_planner.hpp"
+
+namespace lwm2md {
+
+using ObserveToken = std::vector<std::uint8_t>;
+
+/// One observation (RFC 7641 §1.2: an "observer" of a path): who asked, with which token and
+/// request, and what was last sent. `server` identifies the server (its connection) and is only
+/// compared, never dereferenced, by the store.
+struct Observation {
+  Observation(std::uint64_t id_, const void* server_, ObserveToken token_, DmRequest request_,
+              NotificationPlanner planner_)
+      : id(id_),
+        server(server_),
+        token(std::move(token_)),
+        request(std::move(request_)),
+        planner(std::move(planner_)) {}
+
+  std::uint64_t id;
+  const void* server;
+  ObserveToken token;
+  DmRequest request;  // the GET that is run again for every notification (path, Accept)
+  NotificationPlanner planner;
+  /// The Observe option value last used (24 bits, increasing).
+  std::uint32_t sequence = 0;
+  std::vector<std::uint8_t> lastPayload;
+  std::optional<std::uint16_t> lastFormat;
+  /// When a confirmable message last reached the server for it (RFC 7641 §4.5: at least one
+  /// CON every 24 hours).
+  NotificationPlanner::TimePoint lastConfirmableAt;
+  /// Message id of the last notification, to match a RST that carries no token.
+  std::optional<int> lastMid;
+  /// The single pending timer of this observation (evaluation or final notification).
+  std::optional<EventLoop::TimerId> timer;
+  /// Set when the observation ends with this code (e.g. 4.04 after the instance was removed):
+  /// the next timer sends it as the final notification and removes the observation.
+  std::optional<CoapCode> finalCode;
+};
+
+/// Every live observation of every server. Keyed by id; a server and token name at most one
+/// observation (a second Observe with the same token replaces the first, RFC 7641 §4.1).
+class ObservationStore {
+ public:
+  /// Adds `observation` with a fresh id, replacing any with the same server and token.
+  /// Returns the stored observation and, when one was replaced, the replaced one.
+  std::pair<Observation*, std::optional<Observation>> add(const void* server,
+                                                          const ObserveToken& token,
+                                                          const DmRequest& request,
+                                                          const NotificationPlanner& planner);
+  Observation* find(std::uint64_t id);
+  Observation* find(const void* server, const ObserveToken& token);
+  Observation* findByMid(const void* server, int mid);
+  /// Removes and returns it (so the caller can cancel its timer); nullopt when unknown.
+  std::optional<Observation> remove(std::uint64_t id);
+
+  /// Ids of all observations, or of one server's.
+  std::vector<std::uint64_t> ids() const;
+  std::vector<std::uint64_t> idsOf(const void* server) const;
+  std::size_t countOf(const void* server) const { return idsOf(server).size(); }
+  std::size_t size() const { return observations_.size(); }
+
+ private:
+  std::uint64_t nextId_ = 1;
+  std::map<std::uint64_t, Observation> observations_;
+};
+
+}  // namespace lwm2md

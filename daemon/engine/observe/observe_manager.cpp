@@ -1,0 +1,317 @@
+#include "observe/observe_manager.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+#include "io/content_format.hpp"
+#include "registration/server_connection.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+constexpr std::uint16_t kServerObject = 1;
+constexpr std::uint16_t kServerShortId = 0;
+constexpr std::uint16_t kDefaultPmin = 2;
+constexpr std::uint16_t kDefaultPmax = 3;
+constexpr std::uint32_t kSequenceMask = 0xFFFFFF;  // the Observe option holds 24 bits
+
+std::shared_ptr<spdlog::logger> logger() {
+  static const auto instance = log::get("observe");
+  return instance;
+}
+
+std::string hex(const ObserveToken& token) {
+  std::string out;
+  for (auto byte : token) out += fmt::format("{:02x}", byte);
+  return out;
+}
+
+std::optional<std::int64_t> integerOf(const std::optional<ResourceData>& data) {
+  if (!data || !data->value) return std::nullopt;
+  if (const auto* value = std::get_if<std::int64_t>(&*data->value)) return *value;
+  if (const auto* value = std::get_if<std::uint64_t>(&*data->value))
+    return static_cast<std::int64_t>(*value);
+  return std::nullopt;
+}
+
+/// True when a change of `rids` in instance (oid, iid) touches what `path` observes.
+bool touches(const Path& path, std::uint16_t oid, std::uint16_t iid,
+             const std::vector<std::uint16_t>& rids) {
+  if (path.isRoot()) return true;
+  if (path.objectId() != oid) return false;
+  if (path.isObject()) return true;
+  if (path.instanceId() != iid) return false;
+  if (path.isInstance()) return true;
+  return std::find(rids.begin(), rids.end(), path.resourceId()) != rids.end();
+}
+
+}  // namespace
+
+ObserveManager::ObserveManager(EventLoop& loop, CoapEndpoint& coap, ObjectTree& tree,
+                               AttributeStore& attributes, ReadFunction read)
+    : loop_(loop), coap_(coap), tree_(tree), attributes_(attributes), read_(std::move(read)) {
+  tree_.addListener(this);
+  attributes_.setChangeListener([this] { replanAll(); });
+}
+
+ObserveManager::~ObserveManager() {
+  attributes_.setChangeListener({});
+  tree_.removeListener(this);
+  for (auto id : store_.ids())
+    if (auto* observation = store_.find(id); observation && observation->timer)
+      loop_.cancelTimer(*observation->timer);
+}
+
+ServerConnection* ObserveManager::serverOf(const Observation& observation) const {
+  // The store keeps the connection only as an identity; the manager put it there.
+  return static_cast<ServerConnection*>(const_cast<void*>(observation.server));
+}
+
+NotificationAttributes ObserveManager::serverDefaults(const ServerConnection& server) const {
+  const auto& config = server.config();
+  std::optional<std::int64_t> pmin;
+  std::optional<std::int64_t> pmax;
+  for (const Instance* instance : tree_.instancesOf(kServerObject)) {
+    if (integerOf(instance->resource(kServerShortId)) != std::int64_t{config.shortId}) continue;
+    pmin = integerOf(instance->resource(kDefaultPmin));
+    pmax = integerOf(instance->resource(kDefaultPmax));
+    break;
+  }
+  NotificationAttributes defaults;
+  defaults.pmin = static_cast<std::uint32_t>(
+      std::max<std::int64_t>(0, pmin.value_or(static_cast<std::int64_t>(config.defaultPmin))));
+  const std::int64_t max = pmax.value_or(static_cast<std::int64_t>(config.defaultPmax));
+  if (max > 0) defaults.pmax = static_cast<std::uint32_t>(max);
+  return defaults;
+}
+
+NotificationAttributes ObserveManager::effectiveAttributes(const Observation& observation) const {
+  const ServerConnection* server = serverOf(observation);
+  return attributes_.effective(server->config().shortId, observation.request.path,
+                               serverDefaults(*server));
+}
+
+std::optional<double> ObserveManager::numberAt(const Path& path) const {
+  if (path.depth() < 3) return std::nullopt;
+  const Instance* instance = tree_.find(path.objectId(), path.instanceId());
+  if (!instance) return std::nullopt;
+  auto data = instance->resource(path.resourceId());
+  if (!data) return std::nullopt;
+  const Value* value = nullptr;
+  if (path.isResource()) {
+    if (data->multiple || !data->value) return std::nullopt;
+    value = &*data->value;
+  } else {
+    auto it = data->instances.find(path.resourceInstanceId());
+    if (it == data->instances.end()) return std::nullopt;
+    value = &it->second;
+  }
+  if (const auto* v = std::get_if<std::int64_t>(value)) return static_cast<double>(*v);
+  if (const auto* v = std::get_if<std::uint64_t>(value)) return static_cast<double>(*v);
+  if (const auto* v = std::get_if<double>(value)) return *v;
+  return std::nullopt;
+}
+
+ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRequest& observe,
+                                       ServerConnection* server) {
+  DmResponse response = read_(request, server);
+  if (!server) return {std::move(response), std::nullopt};
+  Observation* existing = store_.find(server, observe.token);
+  const bool establish = observe.action == 0 && isSuccess(response.code) &&
+                         request.accept != static_cast<std::uint16_t>(ContentFormat::LinkFormat);
+  if (!establish) {
+    // Observe=1 cancels; a failed (re-)registration ends the old one too (RFC 7641 §4.1).
+    if (existing && (observe.action == 1 || observe.action == 0)) {
+      logger()->info("server {}: observation {} of {} cancelled", server->config().shortId,
+                     hex(observe.token), existing->request.path.toString());
+      remove(existing->id);
+    }
+    return {std::move(response), std::nullopt};
+  }
+
+  const auto now = Clock::now();
+  std::uint32_t sequence = existing ? existing->sequence : 0;
+  if (existing && existing->timer) loop_.cancelTimer(*existing->timer);
+  DmRequest stored = request;
+  stored.payload.clear();
+  stored.query.clear();
+  auto [observation, replaced] =
+      store_.add(server, observe.token, stored,
+                 NotificationPlanner(NotificationAttributes{}, now, numberAt(request.path)));
+  observation->sequence = (sequence + 1) & kSequenceMask;
+  observation->lastPayload = response.payload;
+  observation->lastFormat = response.contentFormat;
+  observation->lastConfirmableAt = now;
+  plan(*observation);
+  logger()->info("server {}: observing {} (token {}, {} in all)", server->config().shortId,
+                 request.path.toString(), hex(observe.token), store_.size());
+  return {std::move(response), observation->sequence};
+}
+
+void ObserveManager::notificationFailed(ServerConnection* server, const ObserveToken& token,
+                                        int mid, NotificationFailure failure) {
+  Observation* observation = token.empty() ? nullptr : store_.find(server, token);
+  if (!observation) observation = store_.findByMid(server, mid);
+  if (!observation) return;
+  logger()->info("server {}: observation of {} ends: {}", server->config().shortId,
+                 observation->request.path.toString(),
+                 failure == NotificationFailure::Reset
+                     ? "the server answered with RST"
+                     : "a CON notification was never acknowledged");
+  remove(observation->id);
+}
+
+void ObserveManager::dropServer(const ServerConnection* server) {
+  const auto ids = store_.idsOf(server);
+  if (ids.empty()) return;
+  logger()->info("server {}: dropping {} observation(s)", server->config().shortId, ids.size());
+  for (auto id : ids) remove(id);
+}
+
+void ObserveManager::changed(const Path& path) {
+  for (auto id : store_.ids()) {
+    Observation* observation = store_.find(id);
+    const Path& observed = observation->request.path;
+    if (observed.contains(path) || path.contains(observed)) touch(*observation);
+  }
+}
+
+void ObserveManager::instanceAdded(const Instance& instance) {
+  changed(Path(instance.objectId()));
+}
+
+void ObserveManager::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
+  const Path removed(oid, iid);
+  for (auto id : store_.ids()) {
+    Observation* observation = store_.find(id);
+    const Path& observed = observation->request.path;
+    if (observed.depth() >= 2 && removed.contains(observed)) {
+      // What it observes is gone: a final 4.04 ends it (sent from a timer, never from inside
+      // the handler of the Delete that may have caused this).
+      observation->finalCode = CoapCode::NotFound;
+      if (observation->timer) loop_.cancelTimer(*observation->timer);
+      observation->timer =
+          loop_.addTimer(std::chrono::milliseconds(0), [this, id] { onTimer(id); });
+    } else if (observed.depth() < 2 && observed.contains(removed)) {
+      touch(*observation);
+    }
+  }
+}
+
+void ObserveManager::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
+                                   ChangeOrigin) {
+  // A write of a Server object instance may change the default pmin/pmax of its server.
+  if (instance.objectId() == kServerObject) replanAll();
+  for (auto id : store_.ids()) {
+    Observation* observation = store_.find(id);
+    if (touches(observation->request.path, instance.objectId(), instance.instanceId(), rids))
+      touch(*observation);
+  }
+}
+
+void ObserveManager::touch(Observation& observation) {
+  observation.planner.markChanged();
+  plan(observation);
+}
+
+void ObserveManager::plan(Observation& observation) {
+  if (observation.finalCode) return;  // its final notification is already due
+  observation.planner.setAttributes(effectiveAttributes(observation));
+  const auto next = observation.planner.nextWakeUp();
+  if (observation.timer) loop_.cancelTimer(*observation.timer);
+  observation.timer.reset();
+  if (!next) return;  // idle until a change
+  auto delay = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now());
+  if (delay.count() < 0) delay = std::chrono::milliseconds(0);
+  const auto id = observation.id;
+  observation.timer = loop_.addTimer(delay, [this, id] { onTimer(id); });
+}
+
+void ObserveManager::replanAll() {
+  for (auto id : store_.ids()) plan(*store_.find(id));
+}
+
+void ObserveManager::onTimer(std::uint64_t id) {
+  Observation* observation = store_.find(id);
+  if (!observation) return;
+  observation->timer.reset();
+  if (observation->finalCode) {
+    const std::string reason = "the observed instance was removed";
+    finish(*observation, *observation->finalCode, {reason.begin(), reason.end()});
+    return;
+  }
+  evaluate(*observation);
+}
+
+void ObserveManager::evaluate(Observation& observation) {
+  ServerConnection* server = serverOf(observation);
+  DmResponse response = read_(observation.request, server);
+  if (!isSuccess(response.code)) {
+    // The path cannot be read any more (gone, access revoked): an error ends it.
+    finish(observation, response.code, response.payload);
+    return;
+  }
+  const auto now = Clock::now();
+  observation.planner.setAttributes(effectiveAttributes(observation));
+  NotificationPlanner::Sample sample;
+  sample.differs = response.payload != observation.lastPayload ||
+                   response.contentFormat != observation.lastFormat;
+  sample.number = numberAt(observation.request.path);
+  if (observation.planner.evaluate(now, sample) == NotificationPlanner::Verdict::Send)
+    send(observation, response, now);
+  plan(observation);
+}
+
+void ObserveManager::send(Observation& observation, const DmResponse& response,
+                          Clock::time_point now) {
+  ServerConnection* server = serverOf(observation);
+  Notification notification;
+  notification.token = observation.token;
+  notification.confirmable =
+      notifyConfirmable(server->config().notifyConfirmable, observation.planner.attributes(),
+                        observation.lastConfirmableAt, now);
+  notification.sequence = (observation.sequence + 1) & kSequenceMask;
+  notification.code = response.code;
+  notification.contentFormat = response.contentFormat;
+  notification.payload = response.payload;
+  auto mid = coap_.notify(server->session(), notification);
+  if (!mid) {
+    logger()->warn("server {}: cannot notify {}: {}", server->config().shortId,
+                   observation.request.path.toString(), mid.error().message);
+    observation.planner.failed(now);
+    return;
+  }
+  observation.sequence = *notification.sequence;
+  observation.lastMid = *mid;
+  if (notification.confirmable) observation.lastConfirmableAt = now;
+  observation.lastPayload = response.payload;
+  observation.lastFormat = response.contentFormat;
+  observation.planner.sent(now, numberAt(observation.request.path));
+  logger()->debug("server {}: notified {} ({}, Observe {}, {} bytes)", server->config().shortId,
+                  observation.request.path.toString(), notification.confirmable ? "CON" : "NON",
+                  observation.sequence, response.payload.size());
+}
+
+void ObserveManager::finish(Observation& observation, CoapCode code,
+                            const std::vector<std::uint8_t>& reason) {
+  ServerConnection* server = serverOf(observation);
+  Notification notification;
+  notification.token = observation.token;
+  notification.confirmable = server->config().notifyConfirmable;
+  notification.code = code;
+  notification.payload = reason;
+  if (auto mid = coap_.notify(server->session(), notification); !mid)
+    logger()->warn("server {}: cannot send the final {}: {}", server->config().shortId,
+                   toString(code), mid.error().message);
+  logger()->info("server {}: observation of {} ended with {}", server->config().shortId,
+                 observation.request.path.toString(), toString(code));
+  remove(observation.id);
+}
+
+void ObserveManager::remove(std::uint64_t id) {
+  auto removed = store_.remove(id);
+  if (removed && removed->timer) loop_.cancelTimer(*removed->timer);
+}
+
+}  // namespace lwm2md

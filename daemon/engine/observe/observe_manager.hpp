@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "coap/coap_endpoint.hpp"
+#include "core/event_loop.hpp"
+#include "observe/attributes.hpp"
+#include "observe/observation_store.hpp"
+#include "tree/object_tree.hpp"
+
+namespace lwm2md {
+
+class ServerConnection;
+
+/// The Information Reporting interface (LwM2M 1.1 TS §6.4, RFC 7641): keeps every server's
+/// observations, hears every change of the object tree and sends notifications on the server's
+/// session when the attributes (pmin, pmax, gt, lt, st, epmin, epmax, con) say so. Everything
+/// runs on the daemon's loop; the only timers are one per observation that has something due.
+///
+/// Notifications are never sent from inside a libcoap handler: a change only marks the
+/// observation and arms a timer, so one tree change of several resources (or several changes
+/// in one pass) produces at most one notification per observation.
+class ObserveManager final : public TreeListener {
+ public:
+  /// Runs a Read for `peer` (a ServerConnection*) with the daemon's policy (access rights,
+  /// default format of the server's version): the first response and every notification.
+  using ReadFunction = std::function<DmResponse(const DmRequest&, void* peer)>;
+  using Clock = NotificationPlanner::Clock;
+
+  ObserveManager(EventLoop& loop, CoapEndpoint& coap, ObjectTree& tree, AttributeStore& attributes,
+                 ReadFunction read);
+  ~ObserveManager() override;
+  ObserveManager(const ObserveManager&) = delete;
+  ObserveManager& operator=(const ObserveManager&) = delete;
+
+  /// Serves a GET with an Observe option from `server`: Observe=0 reads and (on success)
+  /// establishes or replaces the observation; Observe=1 reads and cancels it (RFC 7641 §3.6).
+  ObserveResponse handle(const DmRequest& request, const ObserveRequest& observe,
+                         ServerConnection* server);
+  /// A notification failed (RST, or a CON never acknowledged): the observation ends.
+  void notificationFailed(ServerConnection* server, const ObserveToken& token, int mid,
+                          NotificationFailure failure);
+  /// Drops every observation of `server` silently (it registers again, TS §6.2.1).
+  void dropServer(const ServerConnection* server);
+  /// A value under `path` changed without the tree hearing of it (a computed resource).
+  void changed(const Path& path);
+
+  std::size_t count() const { return store_.size(); }
+  std::size_t countOf(const ServerConnection* server) const { return store_.countOf(server); }
+
+  void instanceAdded(const Instance& instance) override;
+  void instanceRemoved(std::uint16_t oid, std::uint16_t iid) override;
+  void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
+                     ChangeOrigin origin) override;
+
+ private:
+  ServerConnection* serverOf(const Observation& observation) const;
+  NotificationAttributes effectiveAttributes(const Observation& observation) const;
+  NotificationAttributes serverDefaults(const ServerConnection& server) const;
+  std::optional<double> numberAt(const Path& path) const;
+  /// Marks a change and arms the observation's timer for when it may be evaluated.
+  void touch(Observation& observation);
+  /// (Re)arms the single timer at the planner's next wake-up (none when nothing is due).
+  void plan(Observation& observation);
+  void replanAll();
+  void onTimer(std::uint64_t id);
+  void evaluate(Observation& observation);
+  void send(Observation& observation, const DmResponse& response, Clock::time_point now);
+  /// Sends the final error notification and removes the observation.
+  void finish(Observation& observation, CoapCode code, const std::vector<std::uint8_t>& reason);
+  void remove(std::uint64_t id);
+
+  EventLoop& loop_;
+  CoapEndpoint& coap_;
+  ObjectTree& tree_;
+  AttributeStore& attributes_;
+  ReadFunction read_;
+  ObservationStore store_;
+};
+
+}  // namespace lwm2md

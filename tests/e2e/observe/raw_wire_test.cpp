@@ -1,0 +1,143 @@
+// Information Reporting on the wire: a hand-decoding UDP server shows what the libcoap test
+// server hides (CON or NON, message ids) and answers notifications with RST by message id.
+#include "observe_fixture.hpp"
+#include "raw_coap_peer.hpp"
+
+namespace lwm2md::test {
+namespace {
+
+class RawObserveFixture : public ObserveFixture {
+ protected:
+  void TearDown() override {
+    // The De-register goes to the raw peer: answer it while the daemon stops.
+    if (daemon_ && daemon_->running()) daemon_->stop(10s, [this] { peer_.next(10ms); });
+  }
+
+  void startRaw(const std::string& serverKeys = "") {
+    ASSERT_TRUE(peer_.ok());
+    startDaemon(observeConfig(serverKeys, peer_.uri()));
+    ASSERT_TRUE(peer_.acceptRegister(10s)) << daemon_->output();
+    ASSERT_TRUE(waitForBusName());
+    addSensor();
+  }
+
+  /// Observes `path` (text/plain) and returns the piggybacked first response.
+  RawMessage observeRaw(const std::string& path) {
+    token_ = peer_.get(path, 0, kText);
+    auto response = peer_.responseTo(token_, 3s);
+    EXPECT_TRUE(response) << daemon_->output();
+    if (!response) return {};
+    EXPECT_EQ(response->code, code::kContent);
+    EXPECT_TRUE(response->observe());
+    return *response;
+  }
+
+  /// The next notification, which must carry the observation's token.
+  RawMessage notification() {
+    auto message = peer_.next(3s);
+    EXPECT_TRUE(message) << "no notification\n" << daemon_->output();
+    if (!message) return {};
+    EXPECT_EQ(message->token, token_);
+    return *message;
+  }
+
+  /// Nothing at all arrives within `quiet` (Updates are answered on the way).
+  bool silent(std::chrono::milliseconds quiet) { return !peer_.next(quiet); }
+
+  RawCoapPeer peer_;
+  std::vector<uint8_t> token_;
+};
+
+TEST_F(RawObserveFixture, Int301_NotificationsAreNonConfirmableByDefault) {
+  startRaw();
+  RawMessage first = observeRaw("/32770/0/0");
+  EXPECT_EQ(first.type, RawMessage::Ack);
+  EXPECT_EQ(first.text(), "20");
+  setValue(21.0);
+  RawMessage note = notification();
+  EXPECT_EQ(note.type, RawMessage::Non);
+  EXPECT_EQ(note.code, code::kContent);
+  EXPECT_EQ(note.uintOption(12), kText);
+  ASSERT_TRUE(note.observe());
+  EXPECT_GT(*note.observe(), *first.observe());
+  EXPECT_EQ(note.text(), "21");
+}
+
+TEST_F(RawObserveFixture, Int301_ConfigAsksForConfirmableNotifications) {
+  startRaw("notify_confirmable = true\n");
+  observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  EXPECT_EQ(note.type, RawMessage::Con);
+  peer_.sendEmpty(RawMessage::Ack, note.mid);
+  setValue(22.0);
+  RawMessage second = notification();
+  EXPECT_EQ(second.type, RawMessage::Con);
+  EXPECT_NE(second.mid, note.mid);
+  EXPECT_GT(*second.observe(), *note.observe());
+  peer_.sendEmpty(RawMessage::Ack, second.mid);
+  EXPECT_TRUE(silent(500ms)) << "an acknowledged CON is not retransmitted";
+}
+
+TEST_F(RawObserveFixture, Int301_ConAttributeAsksForConfirmableNotifications) {
+  startRaw();
+  auto put = peer_.writeAttributes("/32770/0/0", {"con=1"});
+  auto written = peer_.responseTo(put, 3s);
+  ASSERT_TRUE(written);
+  ASSERT_EQ(written->code, code::kChanged) << written->text();
+  observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  EXPECT_EQ(note.type, RawMessage::Con);
+  peer_.sendEmpty(RawMessage::Ack, note.mid);
+}
+
+TEST_F(RawObserveFixture, Int302_ResetToNonNotificationCancels) {
+  startRaw();
+  observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  ASSERT_EQ(note.type, RawMessage::Non);
+  peer_.sendEmpty(RawMessage::Rst, note.mid);
+  EXPECT_TRUE(silent(300ms));
+  setValue(22.0);
+  EXPECT_TRUE(silent(1000ms)) << "the observation must have ended";
+}
+
+TEST_F(RawObserveFixture, Int302_ResetToConNotificationCancels) {
+  startRaw("notify_confirmable = true\n");
+  observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  ASSERT_EQ(note.type, RawMessage::Con);
+  peer_.sendEmpty(RawMessage::Rst, note.mid);
+  setValue(22.0);
+  EXPECT_TRUE(silent(1000ms)) << "no retransmission, no new notification";
+}
+
+TEST_F(RawObserveFixture, Int303_CancelledObservationSendsNothing) {
+  startRaw();
+  observeRaw("/32770/0/0");
+  const auto cancel = peer_.get("/32770/0/0", 1, kText, token_);
+  auto response = peer_.responseTo(cancel, 3s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, code::kContent);
+  EXPECT_FALSE(response->observe());
+  EXPECT_EQ(response->text(), "20");
+  setValue(22.0);
+  EXPECT_TRUE(silent(1000ms));
+}
+
+TEST_F(RawObserveFixture, UnknownObserveValueIsAPlainRead) {
+  startRaw();
+  token_ = peer_.get("/32770/0/0", 7, kText);
+  auto response = peer_.responseTo(token_, 3s);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, code::kContent);
+  EXPECT_FALSE(response->observe());
+  setValue(22.0);
+  EXPECT_TRUE(silent(800ms));
+}
+
+}  // namespace
+}  // namespace lwm2md::test
