@@ -171,6 +171,74 @@ TEST_P(NpmServerInterop, RegisterReadWriteExecuteProviderLeavesDeregister) {
   EXPECT_EQ(daemon_->waitExit(10s), 0);
 }
 
+/// Issue 3 against coap-shepherd: discover, write-attributes, observe and cancel in TLV, with the
+/// values coming from a D-Bus provider.
+using CoapShepherdInterop = NpmServerInterop;
+
+TEST_P(CoapShepherdInterop, DiscoverWriteAttributesObserveCancelInTlv) {
+  startDaemon();
+  ASSERT_TRUE(peer_->waitForEvent("register", 20s)) << diagnostics();
+  ASSERT_TRUE(peer_->waitForEvent("online", 20s)) << diagnostics();
+
+  auto manager = sdbus::createProxy(*client_, "org.lwm2md1", "/org/lwm2md1");
+  sdbus::ObjectPath path;
+  manager->callMethod("AddInstance")
+      .onInterface("org.lwm2md1.Manager")
+      .withArguments(
+          std::uint16_t{3303}, std::uint16_t{0},
+          DbusValues{{5700, sdbus::Variant(20.0)}, {5701, sdbus::Variant(std::string("Cel"))}},
+          std::map<std::string, sdbus::Variant>{})
+      .storeResultsTo(path);
+  ASSERT_TRUE(peer_->waitForEvent("update", 20s)) << diagnostics();
+  auto sensor = sdbus::createProxy(*client_, "org.lwm2md1", path);
+  auto set = [&](double value) {
+    sensor->callMethod("Set")
+        .onInterface("org.lwm2md1.Instance")
+        .withArguments(DbusValues{{5700, sdbus::Variant(value)}});
+  };
+
+  auto discover = request({{"op", "discover"}, {"path", "/3303/0"}});
+  EXPECT_EQ(discover["status"], "2.05") << discover.dump();
+  EXPECT_THAT(discover.value("text", ""), HasSubstr("</3303/0/5700>"));
+  EXPECT_THAT(discover.value("text", ""), HasSubstr("</3303/0/5701>"));
+
+  auto attrs = request({{"op", "write-attributes"},
+                        {"path", "/3303/0/5700"},
+                        {"attrs", {{"pmin", 1}, {"pmax", 30}}}});
+  EXPECT_EQ(attrs["status"], "2.04") << attrs.dump();
+  auto withAttrs = request({{"op", "discover"}, {"path", "/3303/0/5700"}});
+  EXPECT_THAT(withAttrs.value("text", ""), HasSubstr("pmin=1"));
+  EXPECT_THAT(withAttrs.value("text", ""), HasSubstr("pmax=30"));
+
+  auto observe = request({{"op", "observe"}, {"path", "/3303/0/5700"}});
+  EXPECT_EQ(observe["status"], "2.05") << observe.dump();
+  EXPECT_EQ(observe["value"], 20.0);
+
+  set(21.5);
+  auto first = peer_->waitForEvent("notify", 10s);
+  ASSERT_TRUE(first) << diagnostics();
+  EXPECT_EQ((*first)["path"], "/3303/0/5700");
+  EXPECT_EQ((*first)["value"], 21.5);
+  set(22.5);
+  auto second = peer_->waitForEvent("notify", 10s);
+  ASSERT_TRUE(second) << diagnostics();
+  EXPECT_EQ((*second)["value"], 22.5);
+
+  auto cancel = request({{"op", "cancel"}, {"path", "/3303/0/5700"}});
+  EXPECT_EQ(cancel["status"], "2.05") << cancel.dump();
+  set(23.5);
+  EXPECT_FALSE(peer_->waitForEvent("notify", 2500ms)) << "a notification after the cancel";
+
+  auto tlv = request({{"op", "read"}, {"path", "/3303/0"}, {"format", "tlv"}});
+  EXPECT_EQ(tlv["status"], "2.05") << tlv.dump();
+  EXPECT_EQ(tlv["value"]["5700"], 23.5) << tlv.dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shepherd, CoapShepherdInterop,
+    ::testing::Values(PeerCase{"CoapShepherd", "shepherd_peer.js", "1.1", true}),
+    [](const ::testing::TestParamInfo<PeerCase>& param) { return param.param.name; });
+
 INSTANTIATE_TEST_SUITE_P(
     Peers, NpmServerInterop,
     ::testing::Values(PeerCase{"CoapShepherd", "shepherd_peer.js", "1.1", true},

@@ -115,9 +115,28 @@ std::optional<double> ObserveManager::numberAt(const Path& path) const {
 
 ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRequest& observe,
                                        ServerConnection* server) {
-  DmResponse response = read_(request, server);
+  Observation* existing = server ? store_.find(server, observe.token) : nullptr;
+  if (!existing && server && observe.action == 1) {
+    // Some servers cancel with a fresh token (coap-shepherd does): the TS's Cancel Observation
+    // names the path, so a lone observation of that server on that path is the one meant.
+    for (auto id : store_.idsOf(server)) {
+      Observation* candidate = store_.find(id);
+      if (candidate && candidate->request.path == request.path) {
+        if (existing) {
+          existing = nullptr;  // ambiguous: several observations of the path
+          break;
+        }
+        existing = candidate;
+      }
+    }
+  }
+  // A cancel (Observe=1) without Accept is answered in the observation's own format: servers
+  // often omit the option there and may not read the version's default (coap-shepherd).
+  DmRequest effective = request;
+  if (observe.action == 1 && existing && !request.accept)
+    effective.accept = existing->request.accept;
+  DmResponse response = read_(effective, server);
   if (!server) return {std::move(response), std::nullopt};
-  Observation* existing = store_.find(server, observe.token);
   const bool establish = observe.action == 0 && isSuccess(response.code) &&
                          request.accept != static_cast<std::uint16_t>(ContentFormat::LinkFormat);
   if (!establish) {
