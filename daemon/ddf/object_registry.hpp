@@ -15,7 +15,7 @@ namespace lwm2md {
 
 /// Largest DDF document accepted. The biggest files of the public OMA registry are a few hundred
 /// KiB; the cap keeps a runaway file (or a D-Bus caller) from making the daemon parse megabytes.
-inline constexpr std::size_t kMaxDdfBytes = 4 * 1024 * 1024;
+inline constexpr std::size_t kMaxDdfBytes = std::size_t{4} * 1024 * 1024;
 
 /// Parses one OMA DDF XML document (the LwM2M registry format). `source` names the file in
 /// error messages. A document may define several objects; all are returned.

@@ -52,12 +52,12 @@ class Path {
     for (int i = 0; i < 4; ++i) {
       if (i >= depth_ || i >= other.depth_) return depth_ <=> other.depth_;
       if (auto c = ids_[static_cast<std::size_t>(i)] <=> other.ids_[static_cast<std::size_t>(i)];
-          c != 0)
+          std::is_neq(c))
         return c;
     }
     return depth_ <=> other.depth_;
   }
-  bool operator==(const Path& other) const { return (*this <=> other) == 0; }
+  bool operator==(const Path& other) const { return std::is_eq(*this <=> other); }
 
  private:
   std::array<std::uint16_t, 4> ids_{};

@@ -10,8 +10,8 @@ std::string dbusErrorName(ErrorKind kind) {
   return name;
 }
 
-sdbus::Error dbusError(ErrorKind kind, std::string message) {
-  return sdbus::Error(dbusErrorName(kind), std::move(message));
+sdbus::Error dbusError(ErrorKind kind, const std::string& message) {
+  return sdbus::Error(dbusErrorName(kind), message);
 }
 
 sdbus::Error dbusError(const Error& error) {

@@ -15,7 +15,7 @@ inline constexpr std::string_view kDbusErrorPrefix = "org.lwm2md1.Error.";
 /// The D-Bus error name of a kind, e.g. "org.lwm2md1.Error.NotFound".
 std::string dbusErrorName(ErrorKind kind);
 /// A named D-Bus error; sdbus-c++ turns a thrown sdbus::Error into the method's error reply.
-sdbus::Error dbusError(ErrorKind kind, std::string message);
+sdbus::Error dbusError(ErrorKind kind, const std::string& message);
 /// The same failure a server would get as a CoAP code, as a D-Bus caller gets it.
 sdbus::Error dbusError(const Error& error);
 
