@@ -6,6 +6,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "dbus/service/dbus_service.hpp"
 #include "ddf/object_registry.hpp"
 #include "dm/data_model.hpp"
+#include "objects/server_object.hpp"
 #include "objects/standard_objects.hpp"
 #include "observe/attributes.hpp"
 #include "observe/observe_manager.hpp"
@@ -76,16 +78,26 @@ class Daemon final : public TreeListener {
 
   void instanceAdded(const Instance& /*instance*/) override { objectsChanged(); }
   void instanceRemoved(std::uint16_t, std::uint16_t) override { objectsChanged(); }
+  void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
+                     ChangeOrigin origin) override;
+  void executed(const Instance& instance, std::uint16_t rid, const std::string& args) override;
 
  private:
   void objectsChanged() {
     for (auto& server : servers_) server->registration().objectsChanged();
   }
+  /// Runs `action` on the connection of the server that Server object instance `instance`
+  /// describes, from the loop: after the response to the request that caused it is sent.
+  void laterForServerOf(const Instance& instance, std::function<void(ServerConnection&)> action);
   void integrateBus();
   DmResponse serve(const DmRequest& request, void* peer);
   std::string state() const;
   void stateChanged();
   void beginShutdown();
+  /// Tells the D-Bus service how server `shortId` stands now (org.lwm2md1.Server).
+  void publishServer(std::uint16_t shortId);
+  /// What the Manager's Register, UpdateRegistration, Deregister, ... do.
+  ManagerActions managerActions();
 
   const Config& config_;
   ObjectRegistry registry_;
@@ -130,6 +142,30 @@ void Daemon::stateChanged() {
   if (stopping_ && now == "stopped") loop_.stop();
 }
 
+void Daemon::laterForServerOf(const Instance& instance,
+                              std::function<void(ServerConnection&)> action) {
+  const std::uint16_t shortId = readServerAccount(instance).shortId;
+  loop_.addTimer(std::chrono::milliseconds(0), [this, shortId, action = std::move(action)] {
+    for (auto& server : servers_)
+      if (server->shortId() == shortId) action(*server);
+  });
+}
+
+void Daemon::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>&,
+                           ChangeOrigin) {
+  if (instance.objectId() != server_object::kObjectId) return;
+  laterForServerOf(instance, [](ServerConnection& server) { server.settingsChanged(); });
+}
+
+void Daemon::executed(const Instance& instance, std::uint16_t rid, const std::string&) {
+  if (instance.objectId() != server_object::kObjectId || stopping_) return;
+  // The 2.04 to the Execute goes first (TS E.2), so the Update or De-register follows it.
+  if (rid == server_object::kRegistrationUpdateTrigger)
+    laterForServerOf(instance, [](ServerConnection& server) { server.triggerUpdate(); });
+  else if (rid == server_object::kDisable)
+    laterForServerOf(instance, [](ServerConnection& server) { server.disable(); });
+}
+
 DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   DmRequest copy = request;
   if (auto* server = static_cast<ServerConnection*>(peer)) {
@@ -139,6 +175,8 @@ DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   // A server never sees the Security object (TS §E.1): it holds the keys.
   if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject)
     return DmResponse::error(CoapCode::Unauthorized, "the Security object is not accessible");
+  // Values the registration cannot live with (Lifetime 0, an unknown Binding) never get in.
+  if (auto valid = checkServerObjectWrite(tree_, copy); !valid) return toResponse(valid.error());
   return dataModel_.handle(copy);
 }
 
@@ -153,6 +191,59 @@ void Daemon::integrateBus() {
     if (poll.timeout_usec == UINT64_MAX) return std::nullopt;
     return EventLoop::Clock::time_point(std::chrono::microseconds(poll.timeout_usec));
   });
+}
+
+void Daemon::publishServer(std::uint16_t shortId) {
+  if (!dbus_) return;
+  for (const auto& server : servers_) {
+    if (server->config().shortId != shortId) continue;
+    ServerInfo info;
+    info.shortServerId = shortId;
+    info.uri = server->config().uri;
+    info.state = std::string(toString(server->registration().state()));
+    // The live values: a server may have written its lifetime or binding since start-up.
+    info.lifetime = static_cast<std::uint32_t>(server->registration().params().lifetime.count());
+    info.binding = server->registration().params().binding;
+    for (const auto& part : server->registration().location())
+      info.registrationId += (info.registrationId.empty() ? "" : "/") + part;
+    info.observations = observe_ ? static_cast<std::uint32_t>(observe_->countOf(server.get())) : 0;
+    dbus_->serverChanged(info);
+  }
+}
+
+ManagerActions Daemon::managerActions() {
+  // Each applies to every server and publishes what changed at once; what follows from the
+  // servers' answers comes through their state-change callbacks.
+  auto forEach = [this](const std::function<void(ServerConnection&)>& action) -> Status {
+    if (stopping_)
+      return Error{CoapCode::ServiceUnavailable, "the daemon is shutting down", ErrorKind::Failed};
+    if (servers_.empty())
+      return Error{CoapCode::NotFound, "no LwM2M server is configured", ErrorKind::Failed};
+    for (auto& server : servers_) action(*server);
+    for (auto& server : servers_) publishServer(server->config().shortId);
+    stateChanged();
+    return {};
+  };
+  ManagerActions actions;
+  actions.registerAll = [forEach] { return forEach([](ServerConnection& s) { s.start(); }); };
+  actions.updateAll = [forEach] {
+    return forEach([](ServerConnection& s) { s.registration().triggerUpdate(); });
+  };
+  // shutdown() leaves the machine in Deregistered, where nothing but start() sends again.
+  actions.deregisterAll = [forEach] {
+    return forEach([](ServerConnection& s) { s.registration().shutdown(); });
+  };
+  actions.bootstrap = [this]() -> Status {
+    return Error{
+        CoapCode::NotImplemented,
+        config_.bootstrap ? "bootstrap is not supported yet" : "no bootstrap server configured",
+        ErrorKind::Failed};
+  };
+  actions.addDefinitions = [this](std::vector<ObjectDef> defs) -> Status {
+    for (auto& def : defs) registry_.add(std::move(def));
+    return {};
+  };
+  return actions;
 }
 
 void Daemon::beginShutdown() {
@@ -184,6 +275,7 @@ int Daemon::run() {
   try {
     dbus_ = std::make_unique<DbusService>(
         *bus_, tree_, ManagerInfo{config_.endpoint, LWM2MD_VERSION, [this] { return state(); }});
+    dbus_->setActions(managerActions());
     bus_->requestName(kBusName);
   } catch (const sdbus::Error& error) {
     logger_->critical("cannot own {} on the bus: {} ({})", kBusName, error.getMessage(),
@@ -198,7 +290,10 @@ int Daemon::run() {
   for (const auto& server : config_.servers)
     servers_.push_back(std::make_unique<ServerConnection>(loop_, *coap_, tree_, server,
                                                           config_.endpoint, config_.registration,
-                                                          [this] { stateChanged(); }));
+                                                          [this, id = server.shortId] {
+                                                            stateChanged();
+                                                            publishServer(id);
+                                                          }));
 
   logger_->info("lwm2md {} starting as endpoint '{}' with {} server(s)", LWM2MD_VERSION,
                 config_.endpoint, servers_.size());
@@ -207,16 +302,26 @@ int Daemon::run() {
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
   coap_->setObserveHandler(
       [this](const DmRequest& request, const ObserveRequest& observe, void* peer) {
-        return observe_->handle(request, observe, static_cast<ServerConnection*>(peer));
+        auto* server = static_cast<ServerConnection*>(peer);
+        // Observations changed: tell the bus once this request is answered.
+        if (server)
+          loop_.addTimer(std::chrono::milliseconds(0),
+                         [this, id = server->config().shortId] { publishServer(id); });
+        return observe_->handle(request, observe, server);
       });
   coap_->setNotificationFailureHandler(
       [this](void* peer, const std::vector<std::uint8_t>& token, int mid, NotificationFailure why) {
-        if (peer)
-          observe_->notificationFailed(static_cast<ServerConnection*>(peer), token, mid, why);
+        if (!peer) return;
+        auto* server = static_cast<ServerConnection*>(peer);
+        observe_->notificationFailed(server, token, mid, why);
+        // Observations may have ended: tell the bus from the loop, outside libcoap's callback.
+        loop_.addTimer(std::chrono::milliseconds(0),
+                       [this, id = server->config().shortId] { publishServer(id); });
       });
   for (auto& server : servers_) {
     ServerConnection* connection = server.get();
     connection->setRegisterHook([this, connection] { observe_->dropServer(connection); });
+    connection->setDeregisterHook([this, connection] { observe_->dropServer(connection); });
   }
   for (auto& server : servers_) server->start();
   sd_notify(0, "READY=1");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "io/cbor_format.hpp"
 #include "io/lwm2m_json_format.hpp"
 #include "io/opaque_format.hpp"
 #include "io/senml_cbor_format.hpp"
@@ -71,6 +72,8 @@ Result<std::vector<std::uint8_t>> encodeContent(ContentFormat format, const Cont
       return encodeText(content);
     case ContentFormat::Opaque:
       return encodeOpaque(content);
+    case ContentFormat::Cbor:
+      return encodeCborValue(content);
     case ContentFormat::LwM2MTlv:
       return encodeTlv(content);
     case ContentFormat::LwM2MJson:
@@ -99,6 +102,8 @@ Result<Content> decodeContent(ContentFormat format, const Path& path,
       return decodeText(path, payload, shapes);
     case ContentFormat::Opaque:
       return decodeOpaque(path, payload, shapes);
+    case ContentFormat::Cbor:
+      return decodeCborValue(path, payload, shapes);
     case ContentFormat::LwM2MTlv:
       return decodeTlv(path, payload, shapes);
     case ContentFormat::LwM2MJson:

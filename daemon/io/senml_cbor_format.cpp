@@ -238,30 +238,37 @@ class RecordReader {
 
 }  // namespace
 
-Result<std::vector<std::uint8_t>> encodeSenmlCbor(const Content& content) {
-  auto pack = recordsFromContent(content, kFormat);
-  if (!pack) return pack.error();
+Result<std::vector<std::uint8_t>> encodeSenmlCborPacks(const std::vector<RecordPack>& packs) {
+  std::size_t count = 0;
+  for (const RecordPack& pack : packs) count += pack.records.size();
   CborWriter out;
-  out.arrayHeader(pack->records.size());
-  for (std::size_t i = 0; i < pack->records.size(); ++i) {
-    const Record& record = pack->records[i];
-    const bool first = i == 0;
-    out.mapHeader((first ? 1u : 0u) + (record.name ? 1u : 0u) + (record.value ? 1u : 0u));
-    if (first) {
-      out.integer(kBaseName);
-      out.text(pack->baseName);
+  out.arrayHeader(count);
+  for (const RecordPack& pack : packs) {
+    for (std::size_t i = 0; i < pack.records.size(); ++i) {
+      const Record& record = pack.records[i];
+      const bool first = i == 0;
+      out.mapHeader((first ? 1u : 0u) + (record.name ? 1u : 0u) + (record.value ? 1u : 0u));
+      if (first) {
+        out.integer(kBaseName);
+        out.text(pack.baseName);
+      }
+      if (record.name) {
+        out.integer(kName);
+        out.text(*record.name);
+      }
+      if (record.value) writeValue(out, *record.value);
     }
-    if (record.name) {
-      out.integer(kName);
-      out.text(*record.name);
-    }
-    if (record.value) writeValue(out, *record.value);
   }
   return out.take();
 }
 
-Result<Content> decodeSenmlCbor(const Path& path, std::span<const std::uint8_t> payload,
-                                const ShapeLookup& shapes) {
+Result<std::vector<std::uint8_t>> encodeSenmlCbor(const Content& content) {
+  auto pack = recordsFromContent(content, kFormat);
+  if (!pack) return pack.error();
+  return encodeSenmlCborPacks({std::move(*pack)});
+}
+
+Result<std::vector<Record>> parseSenmlCborRecords(std::span<const std::uint8_t> payload) {
   auto root = parseCbor(payload, kFormat);
   if (!root) return root.error();
   if (root->type != CborItem::Type::Array)
@@ -270,7 +277,14 @@ Result<Content> decodeSenmlCbor(const Path& path, std::span<const std::uint8_t> 
   for (std::size_t i = 0; i < records.size(); ++i)
     if (auto status = RecordReader(i, records[i]).read(root->items[i]); !status)
       return status.error();
-  return contentFromRecords(path, records, shapes, RecordDialect{kFormat, false});
+  return records;
+}
+
+Result<Content> decodeSenmlCbor(const Path& path, std::span<const std::uint8_t> payload,
+                                const ShapeLookup& shapes) {
+  auto records = parseSenmlCborRecords(payload);
+  if (!records) return records.error();
+  return contentFromRecords(path, *records, shapes, RecordDialect{kFormat, false});
 }
 
 }  // namespace lwm2md

@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "io/senml_records.hpp"
 #include "model/content.hpp"
 #include "model/result.hpp"
 
@@ -25,5 +26,13 @@ Result<std::vector<std::uint8_t>> encodeSenmlCbor(const Content& content);
 /// the path, or the byte offset for malformed CBOR; 4.04 (kind NotFound) for unknown resources.
 Result<Content> decodeSenmlCbor(const Path& path, std::span<const std::uint8_t> payload,
                                 const ShapeLookup& shapes);
+
+/// The records of a pack, syntax checked, names not yet resolved (for the composite operations,
+/// whose names span objects). Same field rules and errors as decodeSenmlCbor.
+Result<std::vector<Record>> parseSenmlCborRecords(std::span<const std::uint8_t> payload);
+
+/// Several packs as one: each pack's first record carries its base name (the composite
+/// operations' answers, which span objects and instances). Packs without records add nothing.
+Result<std::vector<std::uint8_t>> encodeSenmlCborPacks(const std::vector<RecordPack>& packs);
 
 }  // namespace lwm2md

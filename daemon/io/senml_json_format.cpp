@@ -130,23 +130,30 @@ class RecordReader {
 
 }  // namespace
 
-Result<std::vector<std::uint8_t>> encodeSenmlJson(const Content& content) {
-  auto pack = recordsFromContent(content, kFormat);
-  if (!pack) return pack.error();
+Result<std::vector<std::uint8_t>> encodeSenmlJsonPacks(const std::vector<RecordPack>& packs) {
   auto out = nlohmann::ordered_json::array();
-  for (const Record& record : pack->records) {
-    nlohmann::ordered_json object = nlohmann::ordered_json::object();
-    if (out.empty()) object["bn"] = pack->baseName;
-    if (record.name) object["n"] = *record.name;
-    if (record.value)
-      if (auto status = putValue(object, *record.value); !status) return status.error();
-    out.push_back(std::move(object));
+  for (const RecordPack& pack : packs) {
+    bool first = true;
+    for (const Record& record : pack.records) {
+      nlohmann::ordered_json object = nlohmann::ordered_json::object();
+      if (first) object["bn"] = pack.baseName;
+      first = false;
+      if (record.name) object["n"] = *record.name;
+      if (record.value)
+        if (auto status = putValue(object, *record.value); !status) return status.error();
+      out.push_back(std::move(object));
+    }
   }
   return dumpJson(out, kFormat);
 }
 
-Result<Content> decodeSenmlJson(const Path& path, std::span<const std::uint8_t> payload,
-                                const ShapeLookup& shapes) {
+Result<std::vector<std::uint8_t>> encodeSenmlJson(const Content& content) {
+  auto pack = recordsFromContent(content, kFormat);
+  if (!pack) return pack.error();
+  return encodeSenmlJsonPacks({std::move(*pack)});
+}
+
+Result<std::vector<Record>> parseSenmlJsonRecords(std::span<const std::uint8_t> payload) {
   auto json = parseJson(payload, kFormat, 1);
   if (!json) return json.error();
   if (!json->is_array())
@@ -155,7 +162,14 @@ Result<Content> decodeSenmlJson(const Path& path, std::span<const std::uint8_t> 
   std::vector<Record> records(json->size());
   for (std::size_t i = 0; i < records.size(); ++i)
     if (auto status = RecordReader(i, records[i]).read((*json)[i]); !status) return status.error();
-  return contentFromRecords(path, records, shapes, RecordDialect{kFormat, false});
+  return records;
+}
+
+Result<Content> decodeSenmlJson(const Path& path, std::span<const std::uint8_t> payload,
+                                const ShapeLookup& shapes) {
+  auto records = parseSenmlJsonRecords(payload);
+  if (!records) return records.error();
+  return contentFromRecords(path, *records, shapes, RecordDialect{kFormat, false});
 }
 
 }  // namespace lwm2md

@@ -312,6 +312,19 @@ Status addRecord(Grouped& grouped, const Path& path, const RecordContext& ctx,
   return {};
 }
 
+/// The full name of a record (RFC 8428 §4.5.1: the base name in force plus the name) as an
+/// LwM2M path; `baseName` carries the base name from one record to the next.
+Result<Path> resolveName(std::string& baseName, const Record& record, std::size_t index,
+                         const RecordDialect& dialect) {
+  if (record.baseName) baseName = *record.baseName;
+  const std::string name = baseName + record.name.value_or("");
+  auto where = name.starts_with('/') ? Path::parse(name) : std::nullopt;
+  if (!where)
+    return badRequest(
+        fmt::format("{}: record {}: name '{}' is not an LwM2M path", dialect.format, index, name));
+  return *where;
+}
+
 }  // namespace
 
 RecordValue RecordValue::ofNumber(Number n) {
@@ -429,12 +442,8 @@ Result<Content> contentFromRecords(const Path& path, const std::vector<Record>& 
   std::string baseName;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const Record& record = records[i];
-    if (record.baseName) baseName = *record.baseName;
-    const std::string name = baseName + record.name.value_or("");
-    auto where = name.starts_with('/') ? Path::parse(name) : std::nullopt;
-    if (!where)
-      return badRequest(
-          fmt::format("{}: record {}: name '{}' is not an LwM2M path", dialect.format, i, name));
+    auto where = resolveName(baseName, record, i, dialect);
+    if (!where) return where.error();
     const RecordContext ctx{dialect, i, record, *where};
     if (!record.value) return ctx.fail("the record has no value");
     if (auto status = addRecord(grouped, path, ctx, shapes); !status) return status.error();
@@ -466,6 +475,71 @@ Result<Content> contentFromRecords(const Path& path, const std::vector<Record>& 
     content.instances.push_back(std::move(instance));
   }
   return content;
+}
+
+Result<std::vector<Path>> pathsFromRecords(const std::vector<Record>& records,
+                                           const RecordDialect& dialect) {
+  if (records.empty())
+    return badRequest(fmt::format("{}: the pack lists no paths", dialect.format));
+  std::vector<Path> paths;
+  std::string baseName;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& record = records[i];
+    if (record.value)
+      return badRequest(fmt::format("{}: record {}: a path list carries names only, not '{}'",
+                                    dialect.format, i, record.valueField));
+    if (record.baseName) baseName = *record.baseName;
+    std::string name = baseName + record.name.value_or("");
+    // "/3/0/" (a base name used alone) names /3/0; "/" alone is the root.
+    if (name.size() > 1 && name.back() == '/') name.pop_back();
+    auto where = name.starts_with('/') ? Path::parse(name) : std::nullopt;
+    if (!where)
+      return badRequest(
+          fmt::format("{}: record {}: name '{}' is not an LwM2M path", dialect.format, i, name));
+    paths.push_back(*where);
+  }
+  return paths;
+}
+
+Result<std::vector<Content>> compositeFromRecords(const std::vector<Record>& records,
+                                                  const ObjectShapes& shapesFor,
+                                                  const RecordDialect& dialect) {
+  if (records.empty())
+    return badRequest(fmt::format("{}: the pack carries no values", dialect.format));
+  std::map<std::uint16_t, Grouped> objects;
+  std::map<std::uint16_t, ShapeLookup> shapes;
+  std::string baseName;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const Record& record = records[i];
+    auto where = resolveName(baseName, record, i, dialect);
+    if (!where) return where.error();
+    const RecordContext ctx{dialect, i, record, *where};
+    if (where->depth() < 3) return ctx.fail("the name is not a resource or resource instance");
+    if (!record.value) return ctx.fail("the record has no value");
+    const std::uint16_t oid = where->objectId();
+    auto known = shapes.find(oid);
+    if (known == shapes.end())
+      known = shapes.emplace(oid, shapesFor ? shapesFor(oid) : ShapeLookup{}).first;
+    if (!known->second)
+      return Error{CoapCode::NotFound,
+                   fmt::format("{}: record {}: object {} is not supported", dialect.format, i, oid),
+                   ErrorKind::UnknownObject};
+    if (auto status = addRecord(objects[oid], Path(oid), ctx, known->second); !status)
+      return status.error();
+  }
+  std::vector<Content> out;
+  for (auto& [oid, grouped] : objects) {
+    Content content;
+    content.path = Path(oid);
+    for (auto& [iid, resources] : grouped) {
+      InstanceData instance;
+      instance.id = iid;
+      for (auto& [rid, resource] : resources) instance.resources.push_back(std::move(resource));
+      content.instances.push_back(std::move(instance));
+    }
+    out.push_back(std::move(content));
+  }
+  return out;
 }
 
 }  // namespace lwm2md

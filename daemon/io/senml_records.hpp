@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,5 +77,24 @@ Result<RecordPack> recordsFromContent(const Content& content, std::string_view f
 /// does not know.
 Result<Content> contentFromRecords(const Path& path, const std::vector<Record>& records,
                                    const ShapeLookup& shapes, const RecordDialect& dialect);
+
+// ---- the composite operations (LwM2M 1.1 TS Core §6.3.8-6.3.9, §6.4.3) ----------------------
+
+/// The shapes of one object's resources; an empty ShapeLookup when the object is not known.
+using ObjectShapes = std::function<ShapeLookup(std::uint16_t oid)>;
+
+/// The paths a Read-Composite or Observe-Composite request lists: one per record, its base name
+/// plus name ("/" is the root path, a trailing '/' is dropped: bn "/3/0/" alone names /3/0).
+/// Errors: 4.00 for an empty pack, a record with a value, or a name that is not a path.
+Result<std::vector<Path>> pathsFromRecords(const std::vector<Record>& records,
+                                           const RecordDialect& dialect);
+
+/// A Write-Composite pack: records naming resources or resource instances of any objects, each
+/// typed by its object's definition. One Content per object (path /oid), in ascending object
+/// order; inside, the same grouping and checks as contentFromRecords. Errors: 4.00 naming the
+/// record; 4.04 (kind NotFound) for an unknown object or resource.
+Result<std::vector<Content>> compositeFromRecords(const std::vector<Record>& records,
+                                                  const ObjectShapes& shapesFor,
+                                                  const RecordDialect& dialect);
 
 }  // namespace lwm2md

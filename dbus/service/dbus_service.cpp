@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <utility>
 
 #include "dbus/service/dbus_errors.hpp"
@@ -35,16 +36,25 @@ std::string where(const InstanceObject& object) {
   return fmt::format("/{}/{}", object.objectId(), object.instanceId());
 }
 
+std::uint64_t unixNow() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
+
+std::string operationsOf(const Operations& ops) {
+  if (ops.execute) return "E";
+  std::string out;
+  if (ops.read) out += 'R';
+  if (ops.write) out += 'W';
+  return out;
+}
+
 }  // namespace
 
 DbusService::DbusService(sdbus::IConnection& connection, ObjectTree& tree, ManagerInfo info)
     : connection_(connection), tree_(tree) {
-  manager_ = std::make_unique<ManagerObject>(
-      connection_, std::move(info),
-      [this](const std::string& sender, std::uint16_t oid, std::uint16_t iid,
-             const DbusValues& values, const std::map<std::string, sdbus::Variant>& options) {
-        return addInstance(sender, oid, iid, values, options);
-      });
+  ManagerRequests& requests = *this;  // a private base: convert here, not in make_unique
+  manager_ = std::make_unique<ManagerObject>(connection_, std::move(info), requests);
 
   bus_ = sdbus::createProxy(connection_, kBusName, kBusPath);
   bus_->uponSignal("NameOwnerChanged")
@@ -72,6 +82,7 @@ DbusService::~DbusService() {
   pendingRemoves_.clear();
   objects_.clear();
   retired_.clear();
+  servers_.clear();
   manager_.reset();
 }
 
@@ -130,6 +141,101 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
   }
   dbusLogger()->info("{} added instance /{}/{} ({})", sender, oid, newIid, def->name);
   return instancePath(oid, newIid);
+}
+
+std::uint16_t DbusService::addObjectDefinition(const std::string& xml) {
+  if (xml.size() > kMaxDdfBytes)
+    throw dbusError(ErrorKind::InvalidValue,
+                    fmt::format("the DDF document has {} bytes; at most {} are accepted",
+                                xml.size(), kMaxDdfBytes));
+  auto defs = parseDdf(xml, "AddObjectDefinition");
+  if (!defs) throw dbusError(ErrorKind::InvalidValue, defs.error().message);
+  if (defs->empty()) throw dbusError(ErrorKind::InvalidValue, "the DDF document defines no object");
+  for (const ObjectDef& def : *defs) {
+    // Instances refer to their definition: swapping it under them could leave values of
+    // resources that no longer exist, or of the wrong type.
+    if (tree_.registry().find(def.id) && !tree_.instancesOf(def.id).empty())
+      throw dbusError(ErrorKind::AlreadyExists,
+                      fmt::format("object {} ({}) is already defined and has instances", def.id,
+                                  tree_.registry().find(def.id)->name));
+  }
+  if (!actions_.addDefinitions)
+    throw dbusError(ErrorKind::Failed, "this daemon cannot add object definitions");
+  const std::uint16_t first = defs->front().id;
+  const std::string name = defs->front().name;
+  const std::size_t count = defs->size();
+  if (auto status = actions_.addDefinitions(std::move(*defs)); !status)
+    throw dbusError(status.error());
+  dbusLogger()->info("added the definition of object {} ({}){}", first, name,
+                     count > 1 ? fmt::format(" and {} more", count - 1) : std::string());
+  return first;
+}
+
+std::tuple<std::string, bool, std::vector<DbusResourceDef>> DbusService::objectDefinition(
+    std::uint16_t oid) {
+  const ObjectDef* def = tree_.registry().find(oid);
+  if (!def)
+    throw dbusError(ErrorKind::UnknownObject, fmt::format("object {} has no definition", oid));
+  std::vector<DbusResourceDef> resources;
+  for (const auto& [rid, res] : def->resources)
+    resources.emplace_back(rid, res.name, std::string(toString(res.type)),
+                           operationsOf(res.operations), res.multiple, res.mandatory);
+  return {def->name, def->multiple, resources};
+}
+
+void DbusService::runAction(const std::function<Status()>& action, const char* method) {
+  if (!action)
+    throw dbusError(ErrorKind::Failed, fmt::format("{} is not available in this daemon", method));
+  if (auto status = action(); !status) throw dbusError(status.error());
+  dbusLogger()->info("{} requested over D-Bus", method);
+}
+
+void DbusService::registerAll() {
+  runAction(actions_.registerAll, "Register");
+}
+
+void DbusService::updateAll() {
+  runAction(actions_.updateAll, "UpdateRegistration");
+}
+
+void DbusService::deregisterAll() {
+  runAction(actions_.deregisterAll, "Deregister");
+}
+
+void DbusService::bootstrap() {
+  runAction(actions_.bootstrap, "Bootstrap");
+}
+
+// --- Servers -------------------------------------------------------------------------------
+
+void DbusService::serverChanged(const ServerInfo& info) {
+  auto it = servers_.find(info.shortServerId);
+  const bool nowRegistered = info.state == "registered";
+  if (it == servers_.end()) {
+    try {
+      auto object =
+          std::make_unique<ServerObject>(connection_, info, nowRegistered ? unixNow() : 0);
+      object->announce();
+      servers_.emplace(info.shortServerId, std::move(object));
+    } catch (const sdbus::Error& e) {
+      dbusLogger()->error("cannot export {}: {}", ServerObject::pathFor(info.shortServerId),
+                          e.getMessage());
+    }
+    return;
+  }
+  ServerObject& object = *it->second;
+  // A Register or Update succeeded when the state (re)enters "registered", or when the server
+  // gave a new location while it stays registered.
+  const bool succeeded = nowRegistered && (object.info().state != "registered" ||
+                                           object.info().registrationId != info.registrationId);
+  object.update(info, succeeded ? unixNow() : object.lastUpdate());
+}
+
+void DbusService::serverRemoved(std::uint16_t shortServerId) {
+  auto it = servers_.find(shortServerId);
+  if (it == servers_.end()) return;
+  it->second->withdraw();
+  servers_.erase(it);
 }
 
 // --- Instance ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "dbus/service/instance_object.hpp"
 #include "dbus/service/manager_object.hpp"
+#include "dbus/service/server_object.hpp"
 #include "dbus/service/value_conversion.hpp"
 #include "model/result.hpp"
 #include "tree/object_tree.hpp"
@@ -29,7 +31,20 @@ namespace lwm2md {
 /// The Owner of an instance added with the option shared=true: nobody in particular.
 inline constexpr std::string_view kSharedOwner = "*";
 
-class DbusService final : public TreeListener, private InstanceRequests {
+/// What the Manager's methods do to the daemon. Each returns the outcome as a Status: an error
+/// becomes the named D-Bus error (by its kind) with its message. An action left empty answers
+/// org.lwm2md1.Error.Failed.
+struct ManagerActions {
+  std::function<Status()> registerAll;    // Register()
+  std::function<Status()> updateAll;      // UpdateRegistration()
+  std::function<Status()> deregisterAll;  // Deregister()
+  std::function<Status()> bootstrap;      // Bootstrap()
+  /// AddObjectDefinition(): adds definitions the service has parsed and checked to the
+  /// daemon's registry (the one the tree uses).
+  std::function<Status(std::vector<ObjectDef>)> addDefinitions;
+};
+
+class DbusService final : public TreeListener, private InstanceRequests, private ManagerRequests {
  public:
   /// Exports the Manager and every instance already in the tree. Throws sdbus::Error when the
   /// objects cannot be registered (use create() for an error value instead).
@@ -44,6 +59,17 @@ class DbusService final : public TreeListener, private InstanceRequests {
 
   /// Emits PropertiesChanged for the Manager's State (call after ManagerInfo::state changed).
   void stateChanged();
+
+  /// Sets what Register, UpdateRegistration, Deregister, Bootstrap and AddObjectDefinition do.
+  void setActions(ManagerActions actions) { actions_ = std::move(actions); }
+
+  /// The daemon's report on one server: exports /org/lwm2md1/Server/<id> the first time
+  /// (announced with InterfacesAdded), then emits PropertiesChanged for what changed.
+  /// LastUpdate is stamped here (Unix seconds, now) whenever the state becomes "registered",
+  /// so the daemon only needs to report each state change.
+  void serverChanged(const ServerInfo& info);
+  /// Takes a server's object off the bus (InterfacesRemoved).
+  void serverRemoved(std::uint16_t shortServerId);
 
   /// "/org/lwm2md1/Object/<oid>/<iid>".
   static std::string instancePath(std::uint16_t oid, std::uint16_t iid) {
@@ -66,9 +92,19 @@ class DbusService final : public TreeListener, private InstanceRequests {
   void remove(InstanceObject& object, sdbus::Result<>&& result) override;
   DbusValues values(const InstanceObject& object) override;
 
+  // ManagerRequests: the Manager interface's methods.
   sdbus::ObjectPath addInstance(const std::string& sender, std::uint16_t oid, std::uint16_t iid,
                                 const DbusValues& values,
-                                const std::map<std::string, sdbus::Variant>& options);
+                                const std::map<std::string, sdbus::Variant>& options) override;
+  std::uint16_t addObjectDefinition(const std::string& xml) override;
+  std::tuple<std::string, bool, std::vector<DbusResourceDef>> objectDefinition(
+      std::uint16_t oid) override;
+  void registerAll() override;
+  void updateAll() override;
+  void deregisterAll() override;
+  void bootstrap() override;
+  void runAction(const std::function<Status()>& action, const char* method);
+
   void exportInstance(const Instance& instance, bool announce);
   const Instance& liveInstance(const InstanceObject& object) const;
   void requireOwner(const InstanceObject& object, const char* method) const;
@@ -81,6 +117,8 @@ class DbusService final : public TreeListener, private InstanceRequests {
   ObjectTree& tree_;
   std::unique_ptr<ManagerObject> manager_;
   std::map<Key, std::unique_ptr<InstanceObject>> objects_;
+  std::map<std::uint16_t, std::unique_ptr<ServerObject>> servers_;
+  ManagerActions actions_;
   // sdbus-c++ touches an object after its method handler returns, so an object removed from
   // within its own call (Remove) is kept here, off the tree, until the next safe point.
   std::vector<std::unique_ptr<InstanceObject>> retired_;

@@ -7,10 +7,8 @@
 namespace lwm2md {
 
 ManagerObject::ManagerObject(sdbus::IConnection& connection, ManagerInfo info,
-                             AddInstanceHandler addInstance)
-    : AdaptorInterfaces(connection, kPath),
-      info_(std::move(info)),
-      addInstance_(std::move(addInstance)) {
+                             ManagerRequests& requests)
+    : AdaptorInterfaces(connection, kPath), info_(std::move(info)), requests_(requests) {
   registerAdaptor();
 }
 
@@ -32,7 +30,7 @@ sdbus::ObjectPath ManagerObject::AddInstance(const std::uint16_t& object_id,
                                              const std::map<std::string, sdbus::Variant>& options) {
   const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
   const std::string sender = message ? message->getSender() : std::string();
-  return addInstance_(sender, object_id, instance_id, values, options);
+  return requests_.addInstance(sender, object_id, instance_id, values, options);
 }
 
 std::string ManagerObject::State() {

@@ -117,6 +117,10 @@ coap_pdu_code_t methodCode(Method method) {
       return COAP_REQUEST_CODE_POST;
     case Method::Delete:
       return COAP_REQUEST_CODE_DELETE;
+    case Method::Fetch:
+      return COAP_REQUEST_CODE_FETCH;
+    case Method::IPatch:
+      return COAP_REQUEST_CODE_IPATCH;
   }
   return COAP_REQUEST_CODE_GET;
 }
@@ -623,7 +627,7 @@ std::optional<Response> TestLwm2mServer::startObserve(const std::string& path,
                                                       std::chrono::milliseconds timeout) {
   Token token = newToken();
   // Registered before sending so that no notification can slip past.
-  observations_[token] = Observation{path, accept, true, {}};
+  observations_[token] = Observation{path, accept, true, {}, Method::Get, {}, {}};
   RequestOptions options;
   options.accept = accept;
   options.observe = 0;
@@ -636,6 +640,23 @@ std::optional<Response> TestLwm2mServer::startObserve(const std::string& path,
   return response;
 }
 
+std::optional<Response> TestLwm2mServer::startCompositeObserve(uint16_t contentFormat,
+                                                               const std::vector<uint8_t>& paths,
+                                                               std::optional<uint16_t> accept,
+                                                               std::chrono::milliseconds timeout) {
+  Token token = newToken();
+  observations_[token] = Observation{"/", accept, true, {}, Method::Fetch, contentFormat, paths};
+  RequestOptions options;
+  options.accept = accept;
+  options.contentFormat = contentFormat;
+  options.payload = paths;
+  options.observe = 0;
+  options.timeout = timeout;
+  auto response = send(Method::Fetch, "/", options, token);
+  if (!response || !response->observe) observations_[token].active = false;
+  return response;
+}
+
 std::optional<Response> TestLwm2mServer::cancelObserve(const Token& token,
                                                        std::chrono::milliseconds timeout) {
   auto it = observations_.find(token);
@@ -643,9 +664,11 @@ std::optional<Response> TestLwm2mServer::cancelObserve(const Token& token,
   it->second.active = false;
   RequestOptions options;
   options.accept = it->second.accept;
+  options.contentFormat = it->second.contentFormat;
+  options.payload = it->second.payload;
   options.observe = 1;
   options.timeout = timeout;
-  return send(Method::Get, it->second.path, options, token);
+  return send(it->second.method, it->second.path, options, token);
 }
 
 void TestLwm2mServer::forgetObserve(const Token& token) {

@@ -36,7 +36,9 @@ struct RegistrationRecord {
   std::string payload;
 };
 
-enum class Method { Get, Put, Post, Delete };
+/// FETCH and iPATCH (RFC 8132) carry LwM2M 1.1's Read-Composite, Observe-Composite and
+/// Write-Composite.
+enum class Method { Get, Put, Post, Delete, Fetch, IPatch };
 
 struct RequestOptions {
   std::optional<uint16_t> accept;
@@ -131,7 +133,15 @@ class TestLwm2mServer {
   /// it collect in notifications(token).
   std::optional<Response> startObserve(const std::string& path, std::optional<uint16_t> accept = {},
                                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
-  /// Active cancel: GET with Observe=1 and the same token. Stops collecting either way.
+  /// Observe-Composite: FETCH on / with Observe=0 and `paths` (a SenML pack of names in
+  /// `contentFormat`). Notifications collect like startObserve's; cancelObserve sends the same
+  /// FETCH with Observe=1.
+  std::optional<Response> startCompositeObserve(
+      uint16_t contentFormat, const std::vector<uint8_t>& paths,
+      std::optional<uint16_t> accept = {},
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Active cancel: the observing request again (GET, or FETCH with its payload) with
+  /// Observe=1 and the same token. Stops collecting either way.
   std::optional<Response> cancelObserve(
       const Token& token, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Passive cancel: forget the token, so the next notification is answered with RST.
@@ -155,6 +165,9 @@ class TestLwm2mServer {
     std::optional<uint16_t> accept;
     bool active = true;
     std::vector<Response> notifications;
+    Method method = Method::Get;
+    std::optional<uint16_t> contentFormat;  // of `payload` (FETCH)
+    std::vector<uint8_t> payload;
   };
   friend struct ServerCallbacks;
 

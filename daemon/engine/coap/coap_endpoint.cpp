@@ -326,11 +326,13 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   dm.payload = bodyOf(request);
 
   // A GET with an Observe option goes to the observation engine (RFC 7641): libcoap cannot
-  // observe its "unknown resource", so the daemon keeps its own observations.
+  // observe its "unknown resource", so the daemon keeps its own observations. So does a FETCH
+  // with one: Observe-Composite and its cancel (LwM2M 1.1 Transport, CoAP mapping).
   std::optional<std::uint32_t> sequence;
   DmResponse result;
   auto observe = uintOption(request, COAP_OPTION_OBSERVE);
-  if (dm.method == CoapMethod::Get && observe && self->observeHandler_) {
+  const bool observable = dm.method == CoapMethod::Get || dm.method == CoapMethod::Fetch;
+  if (observable && observe && self->observeHandler_) {
     auto answer = self->observeHandler_(dm, ObserveRequest{*observe, tokenOf(request)},
                                         coap_session_get_app_data(session));
     result = std::move(answer.response);

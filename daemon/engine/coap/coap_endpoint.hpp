@@ -71,7 +71,7 @@ class CoapEndpoint {
   /// Serves an incoming request; `peer` is the app data of the session it came on.
   using RequestHandler = std::function<DmResponse(const DmRequest&, void* peer)>;
   using ResponseCallback = std::function<void(const ClientResponse&)>;
-  /// Serves a GET carrying an Observe option (instead of RequestHandler).
+  /// Serves a GET or FETCH carrying an Observe option (instead of RequestHandler).
   using ObserveHandler =
       std::function<ObserveResponse(const DmRequest&, const ObserveRequest&, void* peer)>;
   /// Hears of a failed notification: `token` is empty when only the message id is known.

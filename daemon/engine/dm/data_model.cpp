@@ -73,9 +73,10 @@ DmResponse DataModel::handle(const DmRequest& request) {
       response = remove(request);
       break;
     case CoapMethod::Fetch:
+      response = readComposite(request);
+      break;
     case CoapMethod::IPatch:
-      response = DmResponse::error(CoapCode::MethodNotAllowed,
-                                   "Read-Composite and Write-Composite are not supported");
+      response = writeComposite(request);
       break;
     default:
       response = DmResponse::error(CoapCode::MethodNotAllowed, "method not allowed on LwM2M paths");

@@ -44,6 +44,17 @@ class DataModel {
   DmResponse remove(const DmRequest& request);
   /// Write-Attributes (PUT with Uri-Query and no payload).
   DmResponse writeAttributes(const DmRequest& request);
+  /// Read-Composite (FETCH; TS 1.1 §6.3.8): the payload lists paths at any level, across
+  /// objects ("/" is everything a server may see); the answer is the union of their readable
+  /// values in `accept`, else the request's format (SenML JSON or CBOR). A path that does not
+  /// exist, is not readable or is not the server's to see is left out (ETS int-236, int-281);
+  /// only when every path fails is the answer the first path's error.
+  DmResponse readComposite(const DmRequest& request);
+  /// Write-Composite (iPATCH; TS 1.1 §6.3.9): SenML records with values for resources and
+  /// resource instances of existing instances, across objects. All or nothing: every value is
+  /// checked before any is stored; each instance then changes in one step, so its listeners
+  /// hear one valuesChanged. Resources named are replaced, resource instances merged.
+  DmResponse writeComposite(const DmRequest& request);
 
   AttributeStore& attributes() { return attributes_; }
 

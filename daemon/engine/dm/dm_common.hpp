@@ -29,6 +29,11 @@ Result<const ResourceDef*> findResource(const ObjectDef& def, std::uint16_t rid)
 /// "/3/0/1 (Model Number)": a path and the resource's name, for messages.
 std::string describeResource(const ObjectDef& def, std::uint16_t iid, const ResourceDef& res);
 
+/// What a Read of `path` (an object, instance, resource or resource instance) returns: the
+/// readable values only. 4.04 for what does not exist, 4.05 for a resource that is not
+/// readable. Access to the Security object is the caller's to refuse.
+Result<Content> readableContent(const ObjectTree& tree, const Path& path);
+
 /// A success without payload (2.02, 2.04, ...).
 DmResponse emptyResponse(CoapCode code);
 

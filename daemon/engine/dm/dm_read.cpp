@@ -4,21 +4,12 @@
 
 #include "ddf/object_registry.hpp"
 #include "dm/data_model.hpp"
+#include "dm/dm_common.hpp"
 #include "tree/object_tree.hpp"
 
 namespace lwm2md {
 
 namespace {
-
-/// Keeps only the resources the definition lets a server read.
-InstanceData readableOnly(const Instance& instance) {
-  InstanceData data = instance.snapshot();
-  std::erase_if(data.resources, [&](const ResourceData& r) {
-    const ResourceDef* def = instance.definition().resource(r.id);
-    return !def || !def->operations.read;
-  });
-  return data;
-}
 
 /// What a LwM2M 1.0 server gets without Accept (TS 1.0 §6.4: TLV is the format every 1.0
 /// server reads; the TS's own Read examples answer a single resource in plain text): a plain
@@ -51,57 +42,12 @@ Result<std::pair<ContentFormat, std::vector<std::uint8_t>>> encodeDefault(
   return std::pair{format, std::move(*encoded)};
 }
 
-Result<Content> collect(const ObjectTree& tree, const Path& path) {
-  const auto oid = path.objectId();
-  const ObjectDef* def = tree.registry().find(oid);
-  if (!def) return Error{CoapCode::NotFound, fmt::format("object {} is not supported", oid)};
-  Content content{path, {}};
-  if (path.isObject()) {
-    for (const Instance* instance : tree.instancesOf(oid))
-      content.instances.push_back(readableOnly(*instance));
-    return content;
-  }
-  const Instance* instance = tree.find(oid, path.instanceId());
-  if (!instance)
-    return Error{CoapCode::NotFound,
-                 fmt::format("{} does not exist", Path(oid, path.instanceId()).toString())};
-  if (path.isInstance()) {
-    content.instances.push_back(readableOnly(*instance));
-    return content;
-  }
-  const ResourceDef* res = def->resource(path.resourceId());
-  if (!res)
-    return Error{CoapCode::NotFound,
-                 fmt::format("object {} defines no resource {}", oid, path.resourceId())};
-  if (!res->operations.read)
-    return Error{
-        CoapCode::MethodNotAllowed,
-        fmt::format("{} ({}) is not readable",
-                    Path(oid, path.instanceId(), path.resourceId()).toString(), res->name)};
-  auto data = instance->resource(path.resourceId());
-  if (!data) return Error{CoapCode::NotFound, fmt::format("{} has no value", path.toString())};
-  if (path.isResourceInstance()) {
-    if (!data->multiple)
-      return Error{CoapCode::NotFound,
-                   fmt::format("{} is a single-instance resource",
-                               Path(oid, path.instanceId(), path.resourceId()).toString())};
-    auto it = data->instances.find(path.resourceInstanceId());
-    if (it == data->instances.end())
-      return Error{CoapCode::NotFound, fmt::format("{} does not exist", path.toString())};
-    ResourceData one = *data;
-    one.instances = {{it->first, it->second}};
-    data = std::move(one);
-  }
-  content.instances.push_back(InstanceData{path.instanceId(), {std::move(*data)}});
-  return content;
-}
-
 }  // namespace
 
 DmResponse DataModel::read(const DmRequest& request) {
   if (request.path.isRoot())
     return DmResponse::error(CoapCode::MethodNotAllowed, "Read on the root path is not defined");
-  auto content = collect(tree_, request.path);
+  auto content = readableContent(tree_, request.path);
   if (!content) return toResponse(content.error());
   DmResponse response;
   if (request.accept) {

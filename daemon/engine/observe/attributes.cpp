@@ -16,6 +16,27 @@ NotificationAttributes NotificationAttributes::inheritFrom(
   return result;
 }
 
+NotificationAttributes combineForComposite(const std::vector<NotificationAttributes>& paths) {
+  NotificationAttributes result;
+  auto largest = [](std::optional<std::uint32_t>& into, std::optional<std::uint32_t> value) {
+    if (value && (!into || *value > *into)) into = value;
+  };
+  // A period of 0 means "none" for pmax and epmax: it never bounds the others.
+  auto smallest = [](std::optional<std::uint32_t>& into, std::optional<std::uint32_t> value) {
+    if (value && *value > 0 && (!into || *value < *into)) into = value;
+  };
+  for (const auto& attributes : paths) {
+    largest(result.pmin, attributes.pmin);
+    smallest(result.pmax, attributes.pmax);
+    largest(result.epmin, attributes.epmin);
+    smallest(result.epmax, attributes.epmax);
+    if (attributes.con) result.con = result.con.value_or(false) || *attributes.con;
+  }
+  if (result.pmax && result.pmin && *result.pmax < *result.pmin) result.pmax = result.pmin;
+  if (result.epmax && result.epmin && *result.epmax < *result.epmin) result.epmax = result.epmin;
+  return result;
+}
+
 NotificationAttributes AttributeStore::at(std::uint16_t server, const Path& path) const {
   auto it = entries_.find({server, path});
   return it == entries_.end() ? NotificationAttributes{} : it->second;

@@ -30,6 +30,14 @@ struct NotificationAttributes {
   bool operator==(const NotificationAttributes&) const = default;
 };
 
+/// The attributes one Observe-Composite notification follows, from the effective attributes of
+/// each of its paths (LwM2M 1.1 TS §6.4.3 keeps every path's attributes in force; ETS int-304,
+/// int-308 and int-310 expect them): no path is reported more often than its pmin allows, so
+/// pmin (and epmin) is the largest; no path waits longer than its pmax, so pmax (and epmax) is
+/// the smallest, but never below pmin. gt/lt/st compare one numeric value, which a composite
+/// does not have: they are left out, and every change counts. `con` holds if any path asks.
+NotificationAttributes combineForComposite(const std::vector<NotificationAttributes>& paths);
+
 /// Attributes a server attached with Write-Attributes, per server (short server id) and per
 /// path (object, instance, resource; 1.1 also resource instance). Attributes are per server:
 /// one server's pmin never affects another server's notifications (TS §6.3.4).

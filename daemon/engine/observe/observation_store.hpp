@@ -24,12 +24,17 @@ struct Observation {
         server(server_),
         token(std::move(token_)),
         request(std::move(request_)),
+        paths{request.path},
         planner(std::move(planner_)) {}
 
   std::uint64_t id;
   const void* server;
   ObserveToken token;
-  DmRequest request;  // the GET that is run again for every notification (path, Accept)
+  DmRequest request;  // the GET or FETCH run again for every notification (path, Accept)
+  /// What it observes: the request's path, or for an Observe-Composite (FETCH) every path its
+  /// payload lists. Changes are matched and attributes looked up against these.
+  std::vector<Path> paths;
+  bool composite() const { return request.method == CoapMethod::Fetch; }
   NotificationPlanner planner;
   /// The Observe option value last used (24 bits, increasing).
   std::uint32_t sequence = 0;

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "dm/data_model.hpp"
+#include "io/composite_format.hpp"
 #include "io/content_format.hpp"
 #include "registration/server_connection.hpp"
 
@@ -44,6 +46,30 @@ bool touches(const Path& path, std::uint16_t oid, std::uint16_t iid,
   if (path.instanceId() != iid) return false;
   if (path.isInstance()) return true;
   return std::find(rids.begin(), rids.end(), path.resourceId()) != rids.end();
+}
+
+bool touchesAny(const std::vector<Path>& paths, std::uint16_t oid, std::uint16_t iid,
+                const std::vector<std::uint16_t>& rids) {
+  return std::any_of(paths.begin(), paths.end(),
+                     [&](const Path& path) { return touches(path, oid, iid, rids); });
+}
+
+/// True when a change at or below `changed` concerns one of `paths` (above, at or below it).
+bool overlapsAny(const std::vector<Path>& paths, const Path& changed) {
+  return std::any_of(paths.begin(), paths.end(), [&](const Path& path) {
+    return path.contains(changed) || changed.contains(path);
+  });
+}
+
+/// "/3/0/7", or "[/1/0/1, /3/0]" for an Observe-Composite, for the logs.
+std::string describePaths(const Observation& observation) {
+  if (!observation.composite()) return observation.request.path.toString();
+  std::string out = "[";
+  for (const Path& path : observation.paths) {
+    if (out.size() > 1) out += ", ";
+    out += path.toString();
+  }
+  return out + "]";
 }
 
 }  // namespace
@@ -88,8 +114,13 @@ NotificationAttributes ObserveManager::serverDefaults(const ServerConnection& se
 
 NotificationAttributes ObserveManager::effectiveAttributes(const Observation& observation) const {
   const ServerConnection* server = serverOf(observation);
-  return attributes_.effective(server->config().shortId, observation.request.path,
-                               serverDefaults(*server));
+  const auto defaults = serverDefaults(*server);
+  if (!observation.composite())
+    return attributes_.effective(server->config().shortId, observation.request.path, defaults);
+  std::vector<NotificationAttributes> each;
+  for (const Path& path : observation.paths)
+    each.push_back(attributes_.effective(server->config().shortId, path, defaults));
+  return combineForComposite(each);
 }
 
 std::optional<double> ObserveManager::numberAt(const Path& path) const {
@@ -121,7 +152,10 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
     // names the path, so a lone observation of that server on that path is the one meant.
     for (auto id : store_.idsOf(server)) {
       Observation* candidate = store_.find(id);
-      if (candidate && candidate->request.path == request.path) {
+      // A composite names its paths in the payload: the same list is the same observation.
+      if (candidate && candidate->request.path == request.path &&
+          candidate->request.method == request.method &&
+          (!candidate->composite() || candidate->request.payload == request.payload)) {
         if (existing) {
           existing = nullptr;  // ambiguous: several observations of the path
           break;
@@ -137,13 +171,22 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
     effective.accept = existing->request.accept;
   DmResponse response = read_(effective, server);
   if (!server) return {std::move(response), std::nullopt};
+  // Observe-Composite (FETCH): the paths come from the payload, which the Read just accepted.
+  const bool composite = request.method == CoapMethod::Fetch;
+  std::vector<Path> paths{request.path};
+  if (composite && isSuccess(response.code)) {
+    auto listed = decodeCompositePaths(
+        static_cast<ContentFormat>(request.contentFormat.value_or(0)), request.payload);
+    if (!listed) return {toResponse(listed.error()), std::nullopt};
+    paths = std::move(*listed);
+  }
   const bool establish = observe.action == 0 && isSuccess(response.code) &&
                          request.accept != static_cast<std::uint16_t>(ContentFormat::LinkFormat);
   if (!establish) {
     // Observe=1 cancels; a failed (re-)registration ends the old one too (RFC 7641 §4.1).
     if (existing && (observe.action == 1 || observe.action == 0)) {
       logger()->info("server {}: observation {} of {} cancelled", server->config().shortId,
-                     hex(observe.token), existing->request.path.toString());
+                     hex(observe.token), describePaths(*existing));
       remove(existing->id);
     }
     return {std::move(response), std::nullopt};
@@ -153,18 +196,20 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
   std::uint32_t sequence = existing ? existing->sequence : 0;
   if (existing && existing->timer) loop_.cancelTimer(*existing->timer);
   DmRequest stored = request;
-  stored.payload.clear();
+  if (!composite) stored.payload.clear();  // a composite's payload is its list of paths
   stored.query.clear();
   auto [observation, replaced] =
       store_.add(server, observe.token, stored,
-                 NotificationPlanner(NotificationAttributes{}, now, numberAt(request.path)));
+                 NotificationPlanner(NotificationAttributes{}, now,
+                                     composite ? std::nullopt : numberAt(request.path)));
+  observation->paths = std::move(paths);
   observation->sequence = (sequence + 1) & kSequenceMask;
   observation->lastPayload = response.payload;
   observation->lastFormat = response.contentFormat;
   observation->lastConfirmableAt = now;
   plan(*observation);
   logger()->info("server {}: observing {} (token {}, {} in all)", server->config().shortId,
-                 request.path.toString(), hex(observe.token), store_.size());
+                 describePaths(*observation), hex(observe.token), store_.size());
   return {std::move(response), observation->sequence};
 }
 
@@ -174,7 +219,7 @@ void ObserveManager::notificationFailed(ServerConnection* server, const ObserveT
   if (!observation) observation = store_.findByMid(server, mid);
   if (!observation) return;
   logger()->info("server {}: observation of {} ends: {}", server->config().shortId,
-                 observation->request.path.toString(),
+                 describePaths(*observation),
                  failure == NotificationFailure::Reset
                      ? "the server answered with RST"
                      : "a CON notification was never acknowledged");
@@ -191,8 +236,7 @@ void ObserveManager::dropServer(const ServerConnection* server) {
 void ObserveManager::changed(const Path& path) {
   for (auto id : store_.ids()) {
     Observation* observation = store_.find(id);
-    const Path& observed = observation->request.path;
-    if (observed.contains(path) || path.contains(observed)) touch(*observation);
+    if (overlapsAny(observation->paths, path)) touch(*observation);
   }
 }
 
@@ -205,6 +249,12 @@ void ObserveManager::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
   for (auto id : store_.ids()) {
     Observation* observation = store_.find(id);
     const Path& observed = observation->request.path;
+    if (observation->composite()) {
+      // One instance of several paths went: the next notification leaves it out (ETS
+      // int-309); should nothing readable remain, that read's error ends the observation.
+      if (overlapsAny(observation->paths, removed)) touch(*observation);
+      continue;
+    }
     if (observed.depth() >= 2 && removed.contains(observed)) {
       // What it observes is gone: a final 4.04 ends it (sent from a timer, never from inside
       // the handler of the Delete that may have caused this).
@@ -224,7 +274,7 @@ void ObserveManager::valuesChanged(const Instance& instance, const std::vector<s
   if (instance.objectId() == kServerObject) replanAll();
   for (auto id : store_.ids()) {
     Observation* observation = store_.find(id);
-    if (touches(observation->request.path, instance.objectId(), instance.instanceId(), rids))
+    if (touchesAny(observation->paths, instance.objectId(), instance.instanceId(), rids))
       touch(*observation);
   }
 }
@@ -276,7 +326,7 @@ void ObserveManager::evaluate(Observation& observation) {
   NotificationPlanner::Sample sample;
   sample.differs = response.payload != observation.lastPayload ||
                    response.contentFormat != observation.lastFormat;
-  sample.number = numberAt(observation.request.path);
+  if (!observation.composite()) sample.number = numberAt(observation.request.path);
   if (observation.planner.evaluate(now, sample) == NotificationPlanner::Verdict::Send)
     send(observation, response, now);
   plan(observation);
@@ -297,7 +347,7 @@ void ObserveManager::send(Observation& observation, const DmResponse& response,
   auto mid = coap_.notify(server->session(), notification);
   if (!mid) {
     logger()->warn("server {}: cannot notify {}: {}", server->config().shortId,
-                   observation.request.path.toString(), mid.error().message);
+                   describePaths(observation), mid.error().message);
     observation.planner.failed(now);
     return;
   }
@@ -306,9 +356,10 @@ void ObserveManager::send(Observation& observation, const DmResponse& response,
   if (notification.confirmable) observation.lastConfirmableAt = now;
   observation.lastPayload = response.payload;
   observation.lastFormat = response.contentFormat;
-  observation.planner.sent(now, numberAt(observation.request.path));
+  observation.planner.sent(
+      now, observation.composite() ? std::nullopt : numberAt(observation.request.path));
   logger()->debug("server {}: notified {} ({}, Observe {}, {} bytes)", server->config().shortId,
-                  observation.request.path.toString(), notification.confirmable ? "CON" : "NON",
+                  describePaths(observation), notification.confirmable ? "CON" : "NON",
                   observation.sequence, response.payload.size());
 }
 
@@ -324,7 +375,7 @@ void ObserveManager::finish(Observation& observation, CoapCode code,
     logger()->warn("server {}: cannot send the final {}: {}", server->config().shortId,
                    toString(code), mid.error().message);
   logger()->info("server {}: observation of {} ended with {}", server->config().shortId,
-                 observation.request.path.toString(), toString(code));
+                 describePaths(observation), toString(code));
   remove(observation.id);
 }
 

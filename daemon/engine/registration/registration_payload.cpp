@@ -14,6 +14,25 @@ namespace {
 constexpr std::uint16_t kSecurityObject = 0;
 constexpr std::uint16_t kOscoreObject = 21;
 
+/// `b=` and, for 1.1, the separate `Q` item.
+void addBinding(std::vector<std::string>& query, std::string_view binding,
+                std::string_view lwm2mVersion) {
+  if (lwm2mVersion == "1.0") {
+    query.push_back(fmt::format("b={}", binding));
+    return;
+  }
+  std::string letters;
+  bool queue = false;
+  for (char c : binding) {
+    if (c == 'Q')
+      queue = true;
+    else
+      letters += c;
+  }
+  query.push_back(fmt::format("b={}", letters));
+  if (queue) query.emplace_back("Q");
+}
+
 }  // namespace
 
 std::string registrationPayload(const ObjectTree& tree, std::string_view lwm2mVersion) {
@@ -41,8 +60,19 @@ std::string registrationPayload(const ObjectTree& tree, std::string_view lwm2mVe
 
 std::vector<std::string> registerQuery(std::string_view endpoint, unsigned lifetime,
                                        std::string_view lwm2mVersion, std::string_view binding) {
-  return {fmt::format("ep={}", endpoint), fmt::format("lt={}", lifetime),
-          fmt::format("lwm2m={}", lwm2mVersion), fmt::format("b={}", binding)};
+  std::vector<std::string> query{fmt::format("ep={}", endpoint), fmt::format("lt={}", lifetime),
+                                 fmt::format("lwm2m={}", lwm2mVersion)};
+  addBinding(query, binding, lwm2mVersion);
+  return query;
+}
+
+std::vector<std::string> updateQuery(std::optional<unsigned> lifetime,
+                                     const std::optional<std::string>& binding,
+                                     std::string_view lwm2mVersion) {
+  std::vector<std::string> query;
+  if (lifetime) query.push_back(fmt::format("lt={}", *lifetime));
+  if (binding) addBinding(query, *binding, lwm2mVersion);
+  return query;
 }
 
 }  // namespace lwm2md

@@ -1,10 +1,14 @@
 #include "registration/server_connection.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <utility>
 
 #include "coap/coap_endpoint.hpp"
 #include "core/log.hpp"
 #include "io/content_format.hpp"
+#include "objects/server_object.hpp"
 #include "registration/registration_payload.hpp"
 
 namespace lwm2md {
@@ -28,10 +32,17 @@ RegistrationMachine::Params paramsFor(const ServerConfig& server,
                                       const RegistrationConfig& timing) {
   RegistrationMachine::Params params;
   params.lifetime = std::chrono::seconds(server.lifetime);
+  params.binding = server.binding;
   params.updateAtFraction = timing.updateAtFraction;
   params.retryInitial = std::chrono::seconds(timing.retryInitialSeconds);
   params.retryMax = std::chrono::seconds(timing.retryMaxSeconds);
   return params;
+}
+
+template <typename T>
+std::optional<std::chrono::seconds> secondsOf(const std::optional<T>& value) {
+  if (!value) return std::nullopt;
+  return std::chrono::seconds(*value);
 }
 
 }  // namespace
@@ -45,16 +56,58 @@ ServerConnection::ServerConnection(EventLoop& loop, CoapEndpoint& coap, const Ob
       tree_(tree),
       server_(std::move(server)),
       endpoint_(std::move(endpoint)),
+      timing_(timing),
       machine_(*this, paramsFor(server_, timing)),
       onStateChange_(std::move(onStateChange)) {}
 
 ServerConnection::~ServerConnection() {
   cancelSchedule();
+  if (closeTimer_) loop_.cancelTimer(*closeTimer_);
+  coap_.release(closing_);
   coap_.release(session_);
 }
 
+RegistrationMachine::Params ServerConnection::currentParams() const {
+  RegistrationMachine::Params params = paramsFor(server_, timing_);
+  const Instance* instance = findServerInstance(tree_, server_.shortId);
+  if (!instance) return params;  // no Server object instance (yet): the config speaks
+  const ServerAccount account = readServerAccount(*instance);
+  params.lifetime = std::chrono::seconds(account.lifetime);
+  params.binding = account.binding;
+  params.disableTimeout = std::chrono::seconds(account.disableTimeout);
+  params.retry.retryCount = account.retryCount;
+  params.retry.retryTimer = secondsOf(account.retryTimer);
+  params.retry.sequenceDelay = secondsOf(account.sequenceDelay);
+  params.retry.sequenceRetryCount = account.sequenceRetryCount;
+  return params;
+}
+
 void ServerConnection::start() {
+  machine_.setParams(currentParams());
   machine_.start();
+  changed();
+}
+
+void ServerConnection::settingsChanged() {
+  const auto before = machine_.params();
+  auto now = currentParams();
+  if (now.lifetime != before.lifetime || now.binding != before.binding)
+    logger()->info("server {}: lifetime {} s, binding {}", server_.shortId, now.lifetime.count(),
+                   now.binding);
+  machine_.setParams(std::move(now));
+  changed();
+}
+
+void ServerConnection::triggerUpdate() {
+  logger()->info("server {}: Registration Update Trigger", server_.shortId);
+  machine_.triggerUpdate();
+  changed();
+}
+
+void ServerConnection::disable() {
+  logger()->info("server {}: disabled for {} s", server_.shortId,
+                 machine_.params().disableTimeout.count());
+  machine_.disable();
   changed();
 }
 
@@ -74,10 +127,13 @@ void ServerConnection::changed() {
   logger()->info("server {} ({}): {} -> {}", server_.shortId, server_.uri, toString(lastState_),
                  toString(machine_.state()));
   lastState_ = machine_.state();
+  if (lastState_ == RegistrationMachine::State::Failed)
+    logger()->error("server {}: registration failed after {} communication sequence(s); giving up",
+                    server_.shortId, machine_.failedSequences());
   if (onStateChange_) onStateChange_();
 }
 
-void ServerConnection::sendRegister() {
+void ServerConnection::sendRegister(const RegisterArgs& args) {
   if (registerHook_) registerHook_();
   if (!ensureSession()) {
     // Report the failure through the machine after this call returns (it is mid-transition).
@@ -90,7 +146,8 @@ void ServerConnection::sendRegister() {
   ClientRequest request;
   request.method = CoapMethod::Post;
   request.path = {"rd"};
-  request.query = registerQuery(endpoint_, server_.lifetime, server_.version, server_.binding);
+  request.query = registerQuery(endpoint_, static_cast<unsigned>(args.lifetime.count()),
+                                server_.version, args.binding);
   request.contentFormat = static_cast<std::uint16_t>(ContentFormat::LinkFormat);
   const std::string payload = registrationPayload(tree_, server_.version);
   request.payload.assign(payload.begin(), payload.end());
@@ -107,16 +164,21 @@ void ServerConnection::sendRegister() {
   });
 }
 
-void ServerConnection::sendUpdate(const std::vector<std::string>& location, bool withObjects) {
+void ServerConnection::sendUpdate(const std::vector<std::string>& location,
+                                  const UpdateArgs& args) {
   ClientRequest request;
   request.method = CoapMethod::Post;
   request.path = location;
-  if (withObjects) {
+  std::optional<unsigned> lifetime;
+  if (args.lifetime) lifetime = static_cast<unsigned>(args.lifetime->count());
+  request.query = updateQuery(lifetime, args.binding, server_.version);
+  if (args.withObjects) {
     request.contentFormat = static_cast<std::uint16_t>(ContentFormat::LinkFormat);
     const std::string payload = registrationPayload(tree_, server_.version);
     request.payload.assign(payload.begin(), payload.end());
   }
-  logger()->debug("server {}: Update{}", server_.shortId, withObjects ? " with objects" : "");
+  logger()->debug("server {}: Update {}{}", server_.shortId, fmt::join(request.query, "&"),
+                  args.withObjects ? " with objects" : "");
   coap_.send(session_, request, [this](const ClientResponse& response) {
     if (response.code != CoapCode::Changed)
       logger()->warn("server {}: Update failed: {}; registering again", server_.shortId,
@@ -131,6 +193,7 @@ void ServerConnection::sendDeregister(const std::vector<std::string>& location) 
   ClientRequest request;
   request.method = CoapMethod::Delete;
   request.path = location;
+  if (deregisterHook_) deregisterHook_();
   logger()->info("server {}: De-register", server_.shortId);
   coap_.send(session_, request, [this](const ClientResponse& response) {
     if (response.code != CoapCode::Deleted)
@@ -152,6 +215,21 @@ void ServerConnection::schedule(std::chrono::milliseconds delay) {
 void ServerConnection::cancelSchedule() {
   if (timer_) loop_.cancelTimer(*timer_);
   timer_.reset();
+}
+
+void ServerConnection::disconnect() {
+  if (!session_) return;
+  // The machine may be inside this session's response handler: release from the loop.
+  if (closeTimer_) {
+    loop_.cancelTimer(*closeTimer_);
+    coap_.release(closing_);
+  }
+  closing_ = std::exchange(session_, nullptr);
+  closeTimer_ = loop_.addTimer(std::chrono::milliseconds(0), [this] {
+    closeTimer_.reset();
+    coap_.release(std::exchange(closing_, nullptr));
+  });
+  logger()->info("server {}: connection closed", server_.shortId);
 }
 
 }  // namespace lwm2md

@@ -15,7 +15,9 @@ class CoapEndpoint;
 class ObjectTree;
 
 /// One LwM2M server: its CoAP session and its registration. Carries out what the
-/// RegistrationMachine decides (it is the machine's transport).
+/// RegistrationMachine decides (it is the machine's transport), and feeds the machine the
+/// lifetime, binding and retry timers of the server's Server object instance (/1/x, found by
+/// the Short Server ID), falling back to the config where a resource is absent.
 class ServerConnection final : public RegistrationTransport {
  public:
   ServerConnection(EventLoop& loop, CoapEndpoint& coap, const ObjectTree& tree, ServerConfig server,
@@ -25,38 +27,57 @@ class ServerConnection final : public RegistrationTransport {
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;
 
-  /// Opens the session and sends the first Register.
+  /// Reads the Server object instance, opens the session and sends the first Register.
   void start();
+  /// The Server object instance changed: re-reads it; a new lifetime or binding goes to the
+  /// server in an Update.
+  void settingsChanged();
+  /// Registration Update Trigger (/1/x/8).
+  void triggerUpdate();
+  /// Disable (/1/x/4): De-register, stay away for the Disable Timeout (/1/x/5).
+  void disable();
+
   RegistrationMachine& registration() { return machine_; }
   const RegistrationMachine& registration() const { return machine_; }
   const ServerConfig& config() const { return server_; }
+  std::uint16_t shortId() const { return server_.shortId; }
   /// Number of Register requests sent (status, tests).
   unsigned registersSent() const { return registersSent_; }
-  /// The CoAP session to the server (null before the first Register).
+  /// The CoAP session to the server (null before the first Register and while disabled).
   coap_session_t* session() const { return session_; }
   /// Runs before every Register: a new registration ends the server's observations (TS §6.2).
   void setRegisterHook(std::function<void()> hook) { registerHook_ = std::move(hook); }
+  /// Runs before every De-register (shutdown, Disable): the observations end with it.
+  void setDeregisterHook(std::function<void()> hook) { deregisterHook_ = std::move(hook); }
 
-  void sendRegister() override;
-  void sendUpdate(const std::vector<std::string>& location, bool withObjects) override;
+  void sendRegister(const RegisterArgs& args) override;
+  void sendUpdate(const std::vector<std::string>& location, const UpdateArgs& args) override;
   void sendDeregister(const std::vector<std::string>& location) override;
   void schedule(std::chrono::milliseconds delay) override;
   void cancelSchedule() override;
+  void disconnect() override;
 
  private:
   bool ensureSession();
   void changed();
+  /// The machine's parameters: the config's, overridden by the Server object instance.
+  RegistrationMachine::Params currentParams() const;
 
   EventLoop& loop_;
   CoapEndpoint& coap_;
   const ObjectTree& tree_;
   ServerConfig server_;
   std::string endpoint_;
+  RegistrationConfig timing_;
   RegistrationMachine machine_;
   std::function<void()> onStateChange_;
   std::function<void()> registerHook_;
+  std::function<void()> deregisterHook_;
   coap_session_t* session_ = nullptr;
   std::optional<EventLoop::TimerId> timer_;
+  /// A session being closed: released from the loop, never inside a libcoap callback.
+  coap_session_t* closing_ = nullptr;
+  std::optional<EventLoop::TimerId> closeTimer_;
   unsigned registersSent_ = 0;
   RegistrationMachine::State lastState_ = RegistrationMachine::State::Idle;
 };

@@ -20,7 +20,7 @@ TEST_F(ObserveFixture, Int301_ObserveResourceNotifiesOnProviderSet) {
 
   setValue(22.5);
   ASSERT_TRUE(waitNotifications(token, 1, 3s)) << daemon_->output();
-  const Response& note = notes(token)[0];
+  const Response note = notes(token)[0];  // a copy: more notifications may move the vector
   EXPECT_EQ(note.code, code::kContent);
   EXPECT_EQ(note.contentFormat, kText);
   EXPECT_EQ(note.token, token);

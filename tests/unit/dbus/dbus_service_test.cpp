@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +20,7 @@
 
 #include "dbus/instance_proxy.hpp"
 #include "dbus/manager_proxy.hpp"
+#include "dbus/server_proxy.hpp"
 #include "ddf/object_registry.hpp"
 #include "private_bus.hpp"
 #include "test_objects.hpp"
@@ -41,6 +43,7 @@ std::string show(const sdbus::Variant& v) {
   if (sig == "x") return fmt::format("x:{}", v.get<std::int64_t>());
   if (sig == "t") return fmt::format("t:{}", v.get<std::uint64_t>());
   if (sig == "q") return fmt::format("q:{}", v.get<std::uint16_t>());
+  if (sig == "u") return fmt::format("u:{}", v.get<std::uint32_t>());
   if (sig == "b") return fmt::format("b:{}", v.get<bool>());
   if (sig == "(qq)") {
     auto l = v.get<Objlnk2>();
@@ -669,6 +672,252 @@ TEST_F(PreexistingInstancesTest, DaemonOwnedInstancesAreExported) {
     return e.kind == "InterfacesRemoved" && e.path == "/org/lwm2md1/Object/3/0";
   });
   EXPECT_TRUE(removed);
+}
+
+// --- Server objects and the Manager's methods (issue 5) ------------------------------------
+
+class ServerClient final
+    : public sdbus::ProxyInterfaces<org::lwm2md1::Server_proxy, sdbus::Properties_proxy> {
+ public:
+  ServerClient(sdbus::IConnection& c, const std::string& path, Recorder& r)
+      : ProxyInterfaces(c, kService, path), path_(path), recorder_(r) {
+    registerProxy();
+  }
+  ~ServerClient() { unregisterProxy(); }
+
+ private:
+  void onPropertiesChanged(const std::string& iface,
+                           const std::map<std::string, sdbus::Variant>& changed,
+                           const std::vector<std::string>& /*invalidated*/) override {
+    recorder_.add({"PropertiesChanged", path_, iface, showProperties(changed), {}, 0, {}});
+  }
+  std::string path_;
+  Recorder& recorder_;
+};
+
+ServerInfo serverInfo(std::string state, std::string location = {},
+                      std::uint32_t observations = 0) {
+  ServerInfo info;
+  info.shortServerId = 7;
+  info.uri = "coap://127.0.0.1:5683";
+  info.state = std::move(state);
+  info.lifetime = 300;
+  info.binding = "U";
+  info.registrationId = std::move(location);
+  info.observations = observations;
+  return info;
+}
+
+std::uint64_t unixSeconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+constexpr const char* kServerPath = "/org/lwm2md1/Server/7";
+constexpr const char* kServerIface = "org.lwm2md1.Server";
+
+std::string ddf(int oid, const std::string& name) {
+  return "<LWM2M><Object ObjectType=\"MODefinition\"><Name>" + name + "</Name><ObjectID>" +
+         std::to_string(oid) +
+         "</ObjectID><MultipleInstances>Multiple</MultipleInstances><Mandatory>Optional"
+         "</Mandatory><Resources><Item ID=\"0\"><Name>Level</Name><Operations>RW</Operations>"
+         "<MultipleInstances>Single</MultipleInstances><Mandatory>Mandatory</Mandatory>"
+         "<Type>Integer</Type></Item><Item ID=\"1\"><Name>Go</Name><Operations>E</Operations>"
+         "<MultipleInstances>Single</MultipleInstances><Mandatory>Optional</Mandatory>"
+         "<Type></Type></Item></Resources></Object></LWM2M>";
+}
+
+TEST_F(DbusServiceTest, ServerObjectIsExportedWithEveryProperty) {
+  loop_->call([&] { service_->serverChanged(serverInfo("registering")); });
+  auto added = client_->recorder.waitFor(
+      [](const Event& e) { return e.kind == "InterfacesAdded" && e.path == kServerPath; });
+  ASSERT_TRUE(added);
+  ServerClient server(*client_->conn, kServerPath, client_->recorder);
+  EXPECT_EQ(server.Uri(), "coap://127.0.0.1:5683");
+  EXPECT_EQ(server.ShortServerId(), 7);
+  EXPECT_EQ(server.State(), "registering");
+  EXPECT_EQ(server.Lifetime(), 300u);
+  EXPECT_EQ(server.Binding(), "U");
+  EXPECT_EQ(server.RegistrationId(), "");
+  EXPECT_EQ(server.LastUpdate(), 0u);
+  EXPECT_EQ(server.Observations(), 0u);
+  auto paths = managedPaths();
+  EXPECT_NE(std::find(paths.begin(), paths.end(), kServerPath), paths.end());
+}
+
+TEST_F(DbusServiceTest, ServerChangesEmitOnlyWhatChangedAndStampLastUpdate) {
+  loop_->call([&] { service_->serverChanged(serverInfo("registering")); });
+  ASSERT_TRUE(client_->recorder.waitFor(
+      [](const Event& e) { return e.kind == "InterfacesAdded" && e.path == kServerPath; }));
+  ServerClient server(*client_->conn, kServerPath, client_->recorder);
+  const auto before = unixSeconds();
+  loop_->call([&] { service_->serverChanged(serverInfo("registered", "rd/5")); });
+  auto changed = client_->recorder.waitFor(
+      [](const Event& e) { return e.kind == "PropertiesChanged" && e.path == kServerPath; });
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->interface, kServerIface);
+  EXPECT_EQ(changed->properties.size(), 3u);
+  EXPECT_EQ(changed->properties["State"], "s:registered");
+  EXPECT_EQ(changed->properties["RegistrationId"], "s:rd/5");
+  ASSERT_TRUE(changed->properties.count("LastUpdate"));
+  const auto stamped = server.LastUpdate();
+  EXPECT_GE(stamped, before);
+  EXPECT_LE(stamped, unixSeconds());
+
+  // The same report again changes nothing; a new observation count changes only that.
+  loop_->call([&] { service_->serverChanged(serverInfo("registered", "rd/5")); });
+  loop_->call([&] { service_->serverChanged(serverInfo("registered", "rd/5", 2)); });
+  auto observed = client_->recorder.waitFor([](const Event& e) {
+    return e.kind == "PropertiesChanged" && e.path == kServerPath &&
+           e.properties.count("Observations");
+  });
+  ASSERT_TRUE(observed);
+  EXPECT_EQ(observed->properties.size(), 1u);
+  EXPECT_EQ(observed->properties["Observations"], "u:2");
+  int serverSignals = 0;
+  for (const auto& e : client_->recorder.all())
+    if (e.kind == "PropertiesChanged" && e.path == kServerPath) ++serverSignals;
+  EXPECT_EQ(serverSignals, 2);
+  EXPECT_EQ(server.Observations(), 2u);
+  EXPECT_EQ(server.LastUpdate(), stamped);  // no new success: the stamp stays
+
+  loop_->call([&] { service_->serverChanged(serverInfo("deregistered")); });
+  EXPECT_TRUE(eventually([&] { return true; }));
+  EXPECT_EQ(server.State(), "deregistered");
+  EXPECT_EQ(server.RegistrationId(), "");
+  EXPECT_EQ(server.LastUpdate(), stamped);
+}
+
+TEST_F(DbusServiceTest, ServerRemovedLeavesTheBus) {
+  loop_->call([&] { service_->serverChanged(serverInfo("registered", "rd/1")); });
+  ASSERT_TRUE(client_->recorder.waitFor(
+      [](const Event& e) { return e.kind == "InterfacesAdded" && e.path == kServerPath; }));
+  loop_->call([&] { service_->serverRemoved(7); });
+  ASSERT_TRUE(client_->recorder.waitFor(
+      [](const Event& e) { return e.kind == "InterfacesRemoved" && e.path == kServerPath; }));
+  auto paths = managedPaths();
+  EXPECT_EQ(std::find(paths.begin(), paths.end(), kServerPath), paths.end());
+  loop_->call([&] { service_->serverRemoved(7); });  // unknown id: nothing happens
+}
+
+TEST_F(DbusServiceTest, ManagerMethodsRunTheDaemonsActions) {
+  int registers = 0, updates = 0, deregisters = 0;
+  loop_->call([&] {
+    ManagerActions actions;
+    actions.registerAll = [&]() -> Status {
+      ++registers;
+      return {};
+    };
+    actions.updateAll = [&]() -> Status {
+      ++updates;
+      return {};
+    };
+    actions.deregisterAll = [&]() -> Status {
+      ++deregisters;
+      return Error{CoapCode::ServiceUnavailable, "the daemon is shutting down", ErrorKind::Failed};
+    };
+    actions.bootstrap = []() -> Status {
+      return Error{CoapCode::NotImplemented, "no bootstrap server configured", ErrorKind::Failed};
+    };
+    service_->setActions(std::move(actions));
+  });
+  client_->manager->Register();
+  client_->manager->Register();
+  client_->manager->UpdateRegistration();
+  auto error = errorOf([&] { client_->manager->Deregister(); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.Failed");
+  EXPECT_EQ(error->getMessage(), "the daemon is shutting down");
+  error = errorOf([&] { client_->manager->Bootstrap(); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.Failed");
+  EXPECT_EQ(error->getMessage(), "no bootstrap server configured");
+  EXPECT_EQ(loop_->call([&] { return registers; }), 2);
+  EXPECT_EQ(loop_->call([&] { return updates; }), 1);
+  EXPECT_EQ(loop_->call([&] { return deregisters; }), 1);
+}
+
+TEST_F(DbusServiceTest, ManagerMethodsWithoutActionsFail) {
+  for (auto call : std::vector<std::function<void()>>{
+           [&] { client_->manager->Register(); }, [&] { client_->manager->UpdateRegistration(); },
+           [&] { client_->manager->Deregister(); }, [&] { client_->manager->Bootstrap(); },
+           [&] { client_->manager->AddObjectDefinition(ddf(33100, "X")); }}) {
+    auto error = errorOf(call);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->getName(), "org.lwm2md1.Error.Failed");
+  }
+}
+
+class DefinitionsTest : public DbusServiceTest {
+ protected:
+  void SetUp() override {
+    DbusServiceTest::SetUp();
+    loop_->call([&] {
+      ManagerActions actions;
+      actions.addDefinitions = [this](std::vector<ObjectDef> defs) -> Status {
+        for (auto& def : defs) registry_.add(std::move(def));
+        return {};
+      };
+      service_->setActions(std::move(actions));
+    });
+  }
+};
+
+TEST_F(DefinitionsTest, AddObjectDefinitionTeachesTheDaemonAnObject) {
+  EXPECT_EQ(client_->manager->AddObjectDefinition(ddf(33100, "Valve")), 33100);
+  EXPECT_TRUE(loop_->call([&] { return registry_.find(33100) != nullptr; }));
+  auto [name, multiple, resources] = client_->manager->GetObjectDefinition(33100);
+  EXPECT_EQ(name, "Valve");
+  EXPECT_TRUE(multiple);
+  ASSERT_EQ(resources.size(), 2u);
+  EXPECT_EQ(resources[0].get<0>(), 0);
+  EXPECT_EQ(resources[0].get<1>(), "Level");
+  EXPECT_EQ(resources[0].get<2>(), "Integer");
+  EXPECT_EQ(resources[0].get<3>(), "RW");
+  EXPECT_FALSE(resources[0].get<4>());
+  EXPECT_TRUE(resources[0].get<5>());
+  EXPECT_EQ(resources[1].get<1>(), "Go");
+  EXPECT_EQ(resources[1].get<2>(), "");
+  EXPECT_EQ(resources[1].get<3>(), "E");
+  // Instances of the new object can be added at once.
+  auto path = client_->manager->AddInstance(33100, 0, {{0, sdbus::Variant(std::int64_t{4})}}, {});
+  EXPECT_EQ(path, "/org/lwm2md1/Object/33100/0");
+  // A definition of an object with instances cannot be swapped under them.
+  auto error = errorOf([&] { client_->manager->AddObjectDefinition(ddf(33100, "Valve2")); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.AlreadyExists");
+  EXPECT_NE(error->getMessage().find("33100"), std::string::npos);
+  // Without instances it can.
+  addTemperature();
+  EXPECT_EQ(client_->manager->AddObjectDefinition(ddf(33101, "Pump")), 33101);
+  EXPECT_EQ(client_->manager->AddObjectDefinition(ddf(33101, "Pump 2")), 33101);
+  EXPECT_EQ(std::get<0>(client_->manager->GetObjectDefinition(33101)), "Pump 2");
+}
+
+TEST_F(DefinitionsTest, MalformedDefinitionsAreRefusedWithTheParsersMessage) {
+  auto error = errorOf([&] { client_->manager->AddObjectDefinition("<LWM2M><Object><Name>x"); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.InvalidValue");
+  EXPECT_NE(error->getMessage().find("AddObjectDefinition"), std::string::npos)
+      << error->getMessage();
+  error = errorOf([&] { client_->manager->AddObjectDefinition(""); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.InvalidValue");
+  error = errorOf([&] { client_->manager->AddObjectDefinition("<LWM2M></LWM2M>"); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.InvalidValue");
+  std::string huge = ddf(33102, "Big");
+  huge.insert(huge.find("</Name>"), kMaxDdfBytes, 'x');
+  error = errorOf([&] { client_->manager->AddObjectDefinition(huge); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.InvalidValue");
+  EXPECT_NE(error->getMessage().find("at most"), std::string::npos);
+  EXPECT_FALSE(loop_->call([&] { return registry_.find(33102) != nullptr; }));
+  // A definition that is not known at all.
+  error = errorOf([&] { client_->manager->GetObjectDefinition(33199); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->getName(), "org.lwm2md1.Error.UnknownObject");
 }
 
 }  // namespace

@@ -35,9 +35,13 @@ TEST_F(RoutingTest, PostRoutesByDepthAndDefinition) {
   EXPECT_EQ(request(CoapMethod::Post, "/").code, CoapCode::MethodNotAllowed);
 }
 
-TEST_F(RoutingTest, CompositeOperationsAre405) {
-  EXPECT_EQ(request(CoapMethod::Fetch, "/").code, CoapCode::MethodNotAllowed);
-  EXPECT_EQ(request(CoapMethod::IPatch, "/").code, CoapCode::MethodNotAllowed);
+TEST_F(RoutingTest, FetchIsReadCompositeIPatchIsWriteCompositePatchIs405) {
+  auto read = request(CoapMethod::Fetch, "/", std::nullopt, 110, R"([{"n":"/1/0/7"}])");
+  EXPECT_EQ(read.code, CoapCode::Content) << read.diagnostic();
+  EXPECT_EQ(read.contentFormat, 110);
+  EXPECT_EQ(
+      request(CoapMethod::IPatch, "/", std::nullopt, 110, R"([{"n":"/1/0/6","vb":true}])").code,
+      CoapCode::Changed);
   EXPECT_EQ(request(CoapMethod::Patch, "/3/0").code, CoapCode::MethodNotAllowed);
 }
 

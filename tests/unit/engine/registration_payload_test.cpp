@@ -43,5 +43,23 @@ TEST(RegisterQuery, CarriesEndpointLifetimeVersionBinding) {
             (std::vector<std::string>{"ep=gw-1", "lt=300", "lwm2m=1.1", "b=U"}));
 }
 
+TEST(RegisterQuery, QueueModeIsItsOwnItemIn11AndAnUnchangedBindingIn10) {
+  EXPECT_EQ(registerQuery("gw-1", 60, "1.1", "UQ"),
+            (std::vector<std::string>{"ep=gw-1", "lt=60", "lwm2m=1.1", "b=U", "Q"}));
+  EXPECT_EQ(registerQuery("gw-1", 60, "1.0", "UQ"),
+            (std::vector<std::string>{"ep=gw-1", "lt=60", "lwm2m=1.0", "b=UQ"}));
+}
+
+TEST(UpdateQuery, CarriesOnlyWhatChanged) {
+  EXPECT_TRUE(updateQuery(std::nullopt, std::nullopt, "1.1").empty());
+  EXPECT_EQ(updateQuery(63u, std::nullopt, "1.1"), (std::vector<std::string>{"lt=63"}));
+  EXPECT_EQ(updateQuery(std::nullopt, std::string("US"), "1.1"),
+            (std::vector<std::string>{"b=US"}));
+  EXPECT_EQ(updateQuery(5u, std::string("UQ"), "1.1"),
+            (std::vector<std::string>{"lt=5", "b=U", "Q"}));
+  EXPECT_EQ(updateQuery(std::nullopt, std::string("UQ"), "1.0"),
+            (std::vector<std::string>{"b=UQ"}));
+}
+
 }  // namespace
 }  // namespace lwm2md

@@ -23,7 +23,7 @@ TEST(ContentFormat, Names) {
 
 TEST(ContentFormat, UnsupportedFormatsAreRefusedWithAReason) {
   const auto content = resourceContent(3, 0, single(9, ResourceType::Integer, std::int64_t{1}));
-  for (auto format : {ContentFormat::Cbor, static_cast<ContentFormat>(4711)}) {
+  for (auto format : {static_cast<ContentFormat>(50), static_cast<ContentFormat>(4711)}) {
     auto encoded = encodeContent(format, content);
     ASSERT_FALSE(encoded);
     EXPECT_EQ(encoded.error().code, CoapCode::NotAcceptable);
@@ -54,6 +54,9 @@ TEST(ContentFormat, DispatchesToEachCodec) {
   EXPECT_EQ(*encodeContent(ContentFormat::LwM2MTlv, content), hex("C1 09 64"));
   EXPECT_EQ(*encodeContent(ContentFormat::LegacyTlv, content), hex("C1 09 64"));
   EXPECT_EQ(encodeContent(ContentFormat::Opaque, content).error().code, CoapCode::NotAcceptable);
+  EXPECT_EQ(*encodeContent(ContentFormat::Cbor, content), hex("18 64"));
+  EXPECT_EQ(*decodeContent(ContentFormat::Cbor, content.path, hex("18 64"), deviceShapes()),
+            content);
   EXPECT_EQ(*encodeContent(ContentFormat::LwM2MJson, content),
             bytesOf(R"({"bn":"/3/0/9","e":[{"v":100}]})"));
   EXPECT_EQ(*encodeContent(ContentFormat::LegacyJson, content),

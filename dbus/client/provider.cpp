@@ -1,0 +1,212 @@
+#include <poll.h>
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <algorithm>
+#include <lwm2md/provider.hpp>
+#include <utility>
+
+#include "variant_conversion.hpp"
+
+namespace lwm2md::provider {
+
+namespace {
+
+constexpr const char* kService = "org.lwm2md1";
+constexpr const char* kManagerPath = "/org/lwm2md1";
+constexpr const char* kManagerIface = "org.lwm2md1.Manager";
+constexpr const char* kInstanceIface = "org.lwm2md1.Instance";
+// process() handles at most this many messages per call, so that a flood cannot keep the
+// caller's loop from its other work; whatever is left is handled on the next call.
+constexpr int kMaxMessagesPerProcess = 10000;
+
+Error fromSdbus(const sdbus::Error& e) {
+  return {e.getName(), e.getMessage()};
+}
+
+std::string instancePath(std::uint16_t oid, std::uint16_t iid) {
+  return std::string(kManagerPath) + "/Object/" + std::to_string(oid) + "/" + std::to_string(iid);
+}
+
+std::unique_ptr<sdbus::IConnection> open(const Bus& bus) {
+  switch (bus.kind) {
+    case Bus::Kind::Session:
+      return sdbus::createSessionBusConnection();
+    case Bus::Kind::Address:
+      return sdbus::createSessionBusConnectionWithAddress(bus.address);
+    case Bus::Kind::System:
+      break;
+  }
+  return sdbus::createSystemBusConnection();
+}
+
+}  // namespace
+
+struct Provider::Impl {
+  std::unique_ptr<sdbus::IConnection> connection;
+  std::unique_ptr<sdbus::IProxy> manager;
+  // Proxies of the instances added here: they carry the Written/Executed subscriptions.
+  std::map<std::pair<std::uint16_t, std::uint16_t>, std::unique_ptr<sdbus::IProxy>> instances;
+  WrittenHandler written;
+  ExecutedHandler executed;
+
+  /// A proxy for calls on any instance (its own when this provider added it).
+  template <typename F>
+  auto withInstance(std::uint16_t oid, std::uint16_t iid, F f) {
+    auto it = instances.find({oid, iid});
+    if (it != instances.end()) return f(*it->second);
+    auto proxy = sdbus::createProxy(*connection, kService, instancePath(oid, iid));
+    return f(*proxy);
+  }
+};
+
+Provider::Provider(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Provider::~Provider() {
+  // Proxies first: they refer to the connection.
+  impl_->instances.clear();
+  impl_->manager.reset();
+}
+
+Result<std::unique_ptr<Provider>> Provider::connect(const Bus& bus) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->connection = open(bus);
+    auto dbus =
+        sdbus::createProxy(*impl->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bool present = false;
+    dbus->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(std::string(kService))
+        .storeResultsTo(present);
+    if (!present)
+      return Error{"org.freedesktop.DBus.Error.ServiceUnknown",
+                   "lwm2md (org.lwm2md1) is not on the bus"};
+    impl->manager = sdbus::createProxy(*impl->connection, kService, kManagerPath);
+    return std::unique_ptr<Provider>(new Provider(std::move(impl)));
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  }
+}
+
+Result<InstanceRef> Provider::addInstance(std::uint16_t objectId, std::uint16_t instanceId,
+                                          const Values& values, const AddOptions& options) {
+  try {
+    std::map<std::string, sdbus::Variant> dbusOptions;
+    if (options.shared) dbusOptions.emplace("shared", sdbus::Variant(true));
+    sdbus::ObjectPath path;
+    impl_->manager->callMethod("AddInstance")
+        .onInterface(kManagerIface)
+        .withArguments(objectId, instanceId, toVariants(values), dbusOptions)
+        .storeResultsTo(path);
+    // The daemon answers with the path of the instance id it chose.
+    const auto slash = path.rfind('/');
+    const auto iid = static_cast<std::uint16_t>(std::stoul(path.substr(slash + 1)));
+    auto proxy = sdbus::createProxy(*impl_->connection, kService, path);
+    Impl* impl = impl_.get();
+    proxy->uponSignal("Written")
+        .onInterface(kInstanceIface)
+        .call([impl, objectId, iid](const DbusValueMap& written) {
+          if (impl->written) impl->written(objectId, iid, fromVariants(written));
+        });
+    proxy->uponSignal("Executed")
+        .onInterface(kInstanceIface)
+        .call([impl, objectId, iid](std::uint16_t rid, const std::string& args) {
+          if (impl->executed) impl->executed(objectId, iid, rid, args);
+        });
+    proxy->finishRegistration();
+    impl_->instances.insert_or_assign({objectId, iid}, std::move(proxy));
+    return InstanceRef{objectId, iid, path};
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  } catch (const std::exception& e) {
+    return Error{"org.lwm2md1.Error.Failed", std::string("unexpected reply: ") + e.what()};
+  }
+}
+
+Status Provider::set(std::uint16_t objectId, std::uint16_t instanceId, const Values& values) {
+  try {
+    impl_->withInstance(objectId, instanceId, [&](sdbus::IProxy& proxy) {
+      proxy.callMethod("Set").onInterface(kInstanceIface).withArguments(toVariants(values));
+    });
+    return {};
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  }
+}
+
+Result<Values> Provider::get(std::uint16_t objectId, std::uint16_t instanceId,
+                             const std::vector<std::uint16_t>& resourceIds) {
+  try {
+    DbusValueMap values;
+    impl_->withInstance(objectId, instanceId, [&](sdbus::IProxy& proxy) {
+      proxy.callMethod("Get")
+          .onInterface(kInstanceIface)
+          .withArguments(resourceIds)
+          .storeResultsTo(values);
+    });
+    return fromVariants(values);
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  }
+}
+
+Status Provider::remove(std::uint16_t objectId, std::uint16_t instanceId) {
+  try {
+    impl_->withInstance(objectId, instanceId, [&](sdbus::IProxy& proxy) {
+      proxy.callMethod("Remove").onInterface(kInstanceIface);
+    });
+    impl_->instances.erase({objectId, instanceId});
+    return {};
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  }
+}
+
+void Provider::onWritten(WrittenHandler handler) {
+  impl_->written = std::move(handler);
+}
+
+void Provider::onExecuted(ExecutedHandler handler) {
+  impl_->executed = std::move(handler);
+}
+
+PollData Provider::pollData() const {
+  const auto data = impl_->connection->getEventLoopPollData();
+  return {data.fd, data.events, data.getPollTimeout()};
+}
+
+Status Provider::process() {
+  try {
+    for (int i = 0; i < kMaxMessagesPerProcess && impl_->connection->processPendingRequest(); ++i) {
+    }
+    return {};
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  }
+}
+
+Status Provider::runFor(std::chrono::milliseconds duration) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + duration;
+  for (;;) {
+    if (auto status = process(); !status) return status;
+    const auto now = Clock::now();
+    if (now >= deadline) return {};
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+    const PollData data = pollData();
+    if (data.timeoutMs >= 0) left = std::min<long>(left, data.timeoutMs);
+    pollfd fd{data.fd, data.events, 0};
+    (void)::poll(&fd, 1, static_cast<int>(left));
+  }
+}
+
+std::string Provider::uniqueName() const {
+  try {
+    return impl_->connection->getUniqueName();
+  } catch (const sdbus::Error&) {
+    return {};
+  }
+}
+
+}  // namespace lwm2md::provider
