@@ -175,8 +175,6 @@ DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   // A server never sees the Security object (TS §E.1): it holds the keys.
   if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject)
     return DmResponse::error(CoapCode::Unauthorized, "the Security object is not accessible");
-  // Values the registration cannot live with (Lifetime 0, an unknown Binding) never get in.
-  if (auto valid = checkServerObjectWrite(tree_, copy); !valid) return toResponse(valid.error());
   return dataModel_.handle(copy);
 }
 
@@ -265,6 +263,12 @@ int Daemon::run() {
     logger_->critical("cannot create the standard objects: {}", status.error().message);
     return kExitConfig;
   }
+  // Server object values the registration cannot live with (Lifetime 0, an unknown Binding)
+  // never get in, through whichever operation they come.
+  tree_.setValidator(server_object::kObjectId,
+                     [](const Instance&, const std::vector<ResourceData>& values) {
+                       return validateServerValues(values);
+                     });
   tree_.addListener(this);
 
   loop_.onSignal(SIGTERM, [this] { beginShutdown(); });

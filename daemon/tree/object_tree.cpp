@@ -164,6 +164,8 @@ Status ObjectTree::validate(const Instance& instance,
       if (auto s = checkType(v, fmt::format("{}/{}", where, riid)); !s) return s;
     }
   }
+  if (auto it = validators_.find(def.id); it != validators_.end())
+    return it->second(instance, values);
   return {};
 }
 

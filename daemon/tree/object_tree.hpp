@@ -97,8 +97,18 @@ class ObjectTree {
   bool hasObject(std::uint16_t oid) const;
 
   /// Checks that `values` fit the instance's definition: each resource is defined, of the
-  /// defined type and multiplicity. Does not change anything.
+  /// defined type and multiplicity, and the object's validator (if any) accepts them. Does not
+  /// change anything.
   Status validate(const Instance& instance, const std::vector<ResourceData>& values) const;
+
+  /// Rules beyond the definition for one object (e.g. a Server object's Lifetime must be >= 1).
+  /// Runs on every change of its instances, whatever the path in (Write, Write-Composite,
+  /// Create, D-Bus), so no operation can bypass it.
+  using Validator =
+      std::function<Status(const Instance& instance, const std::vector<ResourceData>& values)>;
+  void setValidator(std::uint16_t oid, Validator validator) {
+    validators_[oid] = std::move(validator);
+  }
   /// Validates, then stores all values. With `replaceMultiple`, a multiple resource's instances
   /// are replaced, otherwise merged (LwM2M partial update). The resources in `remove` are
   /// dropped (a server's replace of a whole instance). Listeners hear one valuesChanged listing
@@ -113,6 +123,7 @@ class ObjectTree {
   const ObjectRegistry& registry_;
   std::map<std::uint16_t, std::map<std::uint16_t, std::unique_ptr<Instance>>> objects_;
   std::vector<TreeListener*> listeners_;
+  std::map<std::uint16_t, Validator> validators_;
 };
 
 }  // namespace lwm2md

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <utility>
 
@@ -39,6 +41,19 @@ std::string where(const InstanceObject& object) {
 std::uint64_t unixNow() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(now).count());
+}
+
+// Device (/3/0) resources that describe the hardware rather than the protocol: the daemon owns
+// /3/0 but cannot measure batteries or memory, so any client may supply these (DESIGN.md
+// "Object model"). Everything else of /3/0 (identity, time, binding, executables) stays the
+// daemon's.
+constexpr std::uint16_t kDeviceOid = 3;
+constexpr std::uint16_t kDeviceIid = 0;
+constexpr std::array<std::uint16_t, 8> kSuppliedDeviceResources = {6, 7, 8, 9, 10, 11, 20, 21};
+
+bool isSuppliedDeviceResource(std::uint16_t rid) {
+  return std::find(kSuppliedDeviceResources.begin(), kSuppliedDeviceResources.end(), rid) !=
+         kSuppliedDeviceResources.end();
 }
 
 std::string operationsOf(const Operations& ops) {
@@ -258,9 +273,30 @@ void DbusService::requireOwner(const InstanceObject& object, const char* method)
                   fmt::format("instance {} is owned by {}", where(object), owner));
 }
 
+void DbusService::requireSettable(const InstanceObject& object, const DbusValues& values) const {
+  const bool daemonDevice = object.owner().empty() && object.objectId() == kDeviceOid &&
+                            object.instanceId() == kDeviceIid;
+  if (!daemonDevice) return requireOwner(object, "Set");
+  // Checked as a whole before anything changes: one protocol resource refuses the entire Set.
+  for (const auto& entry : values) {
+    const std::uint16_t rid = entry.first;
+    if (isSuppliedDeviceResource(rid)) continue;
+    const Instance* instance = tree_.find(object.objectId(), object.instanceId());
+    const ResourceDef* res = instance ? instance->definition().resource(rid) : nullptr;
+    dbusLogger()->debug("Set refused: {} on {}/{} owned by the daemon", object.sender(),
+                        where(object), rid);
+    throw dbusError(
+        ErrorKind::NotPermitted,
+        fmt::format("resource {}{} of {} is owned by the daemon; a provider may supply only "
+                    "resources {} (power sources, battery, memory, error codes)",
+                    rid, res ? fmt::format(" ({})", res->name) : std::string(), where(object),
+                    fmt::join(kSuppliedDeviceResources, ", ")));
+  }
+}
+
 void DbusService::set(InstanceObject& object, const DbusValues& values) {
   DispatchScope scope(dispatching_, object);
-  requireOwner(object, "Set");
+  requireSettable(object, values);
   const Instance& instance = liveInstance(object);
   auto data = valuesFromDbus(instance.definition(), values);
   if (!data) throw dbusError(data.error());

@@ -108,6 +108,9 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   void exportInstance(const Instance& instance, bool announce);
   const Instance& liveInstance(const InstanceObject& object) const;
   void requireOwner(const InstanceObject& object, const char* method) const;
+  /// Set's permission check: the owner's rule, except that anyone may set the hardware
+  /// resources of the daemon's Device instance /3/0 (and only those).
+  void requireSettable(const InstanceObject& object, const DbusValues& values) const;
   void ownerLeft(const std::string& name, const std::string& newOwner);
   void scheduleSafePoint();
   /// Answers pending Removes and destroys retired objects, unless an instance call is running.

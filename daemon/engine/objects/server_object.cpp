@@ -121,27 +121,4 @@ Status validateServerValues(const std::vector<ResourceData>& values) {
   return {};
 }
 
-Status checkServerObjectWrite(const ObjectTree& tree, const DmRequest& request) {
-  const Path& path = request.path;
-  if (request.method != CoapMethod::Put && request.method != CoapMethod::Post) return {};
-  if (!request.contentFormat || path.depth() < 2 || path.objectId() != kObjectId) return {};
-  const ObjectDef* def = tree.registry().find(kObjectId);
-  if (!def) return {};
-  if (path.depth() >= 3) {
-    const ResourceDef* res = def->resource(path.resourceId());
-    if (!res || res->operations.execute) return {};  // an Execute, or the data model's 4.04
-  }
-  auto shapes = [def](std::uint16_t rid) -> std::optional<ResourceShape> {
-    const ResourceDef* res = def->resource(rid);
-    if (!res) return std::nullopt;
-    return ResourceShape{res->type, res->multiple};
-  };
-  auto decoded = decodeContent(static_cast<ContentFormat>(*request.contentFormat), path,
-                               request.payload, shapes);
-  if (!decoded) return {};  // the data model refuses it with the decoder's reason
-  for (const auto& instance : decoded->instances)
-    if (auto status = validateServerValues(instance.resources); !status) return status;
-  return {};
-}
-
 }  // namespace lwm2md

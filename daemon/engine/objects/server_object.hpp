@@ -59,11 +59,6 @@ ServerAccount readServerAccount(const Instance& instance);
 /// daemon can honour, no negative periods or timers. 4.00 with the reason otherwise.
 Status validateServerValues(const std::vector<ResourceData>& values);
 
-/// The same for a whole request: decodes the payload of a Write (PUT/POST with a
-/// Content-Format) on /1/x or /1/x/r and checks its values. Requests that are not such writes,
-/// or whose payload does not decode (the data model answers those), pass.
-Status checkServerObjectWrite(const ObjectTree& tree, const DmRequest& request);
-
 /// A binding string is a set of binding letters (TS 1.1 §6.2.1.1: U, M, H, T, S, N, and the
 /// LwM2M 1.0 queue-mode letter Q), each at most once, and must include U: this daemon reaches
 /// its servers over UDP only. Returns the reason it is refused, or nullopt.

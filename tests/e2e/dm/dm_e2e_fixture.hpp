@@ -83,6 +83,30 @@ class DmFixture : public DaemonFixture {
     return reg.value_or(Event{});
   }
 
+  /// Supplies the ETS configuration C.3 Device values the daemon cannot know itself, the way a
+  /// gateway's power/memory provider does: Set on the daemon-owned /3/0 (resources 6-11, 20 and
+  /// 21 are open to any client). Available Power Sources 1 (internal battery) and 5 (USB),
+  /// their voltages 3800 and 5000 mV and currents 125 and 900 mA, Battery Level 100 %, Memory
+  /// Free 15 KiB.
+  void supplyDeviceC3() {
+    auto device = sdbus::createProxy(*client_, "org.lwm2md1", "/org/lwm2md1/Object/3/0");
+    auto pair = [](std::int64_t first, std::int64_t second) {
+      return sdbus::Variant(DbusValues{{0, sdbus::Variant(first)}, {1, sdbus::Variant(second)}});
+    };
+    DbusValues values{{6, pair(1, 5)},
+                      {7, pair(3800, 5000)},
+                      {8, pair(125, 900)},
+                      {9, sdbus::Variant(std::int64_t{100})},
+                      {10, sdbus::Variant(std::int64_t{15})}};
+    try {
+      device->callMethod("Set").onInterface("org.lwm2md1.Instance").withArguments(values);
+    } catch (const sdbus::Error& e) {
+      ADD_FAILURE() << "cannot supply the Device values: " << e.getName() << ": " << e.getMessage()
+                    << "\ndaemon output:\n"
+                    << daemon_->output();
+    }
+  }
+
   /// Sends a request and insists on an answer.
   Response call(Method method, const std::string& path, RequestOptions options = {}) {
     auto r = server_.request(method, path, options);

@@ -14,6 +14,7 @@ class EtsDm : public DmFixture {
   void SetUp() override {
     DmFixture::SetUp();
     startDm();
+    supplyDeviceC3();
   }
 };
 
@@ -27,9 +28,26 @@ std::map<uint16_t, tlv::Entry> onlyInstance(const Response& r, uint16_t iid = 0)
   return tlv::byId((*instances)[0].value);
 }
 
+/// A multiple Integer resource's instances, by instance id.
+std::map<uint16_t, int64_t> integers(const tlv::Entry& resource) {
+  EXPECT_EQ(resource.kind, tlv::Kind::Multiple);
+  std::map<uint16_t, int64_t> out;
+  for (const auto& [id, entry] : tlv::byId(resource.value)) out[id] = entry.integer();
+  return out;
+}
+
 void expectDeviceC3(const std::map<uint16_t, tlv::Entry>& device) {
   ASSERT_TRUE(device.contains(0) && device.contains(1) && device.contains(2) &&
               device.contains(3) && device.contains(11) && device.contains(16));
+  // Supplied over D-Bus by the fixture (supplyDeviceC3).
+  ASSERT_TRUE(device.contains(6) && device.contains(7) && device.contains(8) &&
+              device.contains(9) && device.contains(10));
+  using Instances = std::map<uint16_t, int64_t>;
+  EXPECT_EQ(integers(device.at(6)), (Instances{{0, 1}, {1, 5}}));
+  EXPECT_EQ(integers(device.at(7)), (Instances{{0, 3800}, {1, 5000}}));
+  EXPECT_EQ(integers(device.at(8)), (Instances{{0, 125}, {1, 900}}));
+  EXPECT_EQ(device.at(9).integer(), 100);
+  EXPECT_EQ(device.at(10).integer(), 15);
   EXPECT_EQ(device.at(0).text(), "Open Mobile Alliance");
   EXPECT_EQ(device.at(1).text(), "Lightweight M2M Client");
   EXPECT_EQ(device.at(2).text(), "345000123");
@@ -50,6 +68,17 @@ TEST_F(EtsDm, Int201_QueryingBasicInformationInPlainText) {
   EXPECT_EQ(readText("/3/0/1"), "Lightweight M2M Client");
   EXPECT_EQ(readText("/3/0/2"), "345000123");
   EXPECT_EQ(readText("/3/0/3"), "1.0");
+  // The values a provider supplies over D-Bus read the same way.
+  EXPECT_EQ(readText("/3/0/9"), "100");
+  EXPECT_EQ(readText("/3/0/10"), "15");
+  EXPECT_EQ(readText("/3/0/6/1"), "5");
+  EXPECT_EQ(readText("/3/0/7/0"), "3800");
+}
+
+TEST_F(EtsDm, ServerCannotWriteSuppliedDeviceResources) {
+  // Open to D-Bus clients, the supplied resources stay read-only for LwM2M servers.
+  EXPECT_CODE(sendText(Method::Put, "/3/0/9", "5"), code::kMethodNotAllowed);
+  EXPECT_EQ(readText("/3/0/9"), "100");
 }
 
 TEST_F(EtsDm, Int203_QueryingBasicInformationInTlv) {

@@ -53,6 +53,7 @@ class EtsFormats : public DmFixture {
   void SetUp() override {
     DmFixture::SetUp();
     startDm();
+    supplyDeviceC3();
   }
 
   std::map<std::string, json> readSenmlJson(const std::string& path) {
@@ -70,6 +71,18 @@ class EtsFormats : public DmFixture {
     return decoded ? senml(*decoded) : std::map<std::string, json>{};
   }
 
+  /// The C.3 values the fixture supplied over D-Bus (supplyDeviceC3).
+  static void expectSuppliedDevice(std::map<std::string, json>& device) {
+    EXPECT_EQ(device["/3/0/6/0"], 1);
+    EXPECT_EQ(device["/3/0/6/1"], 5);
+    EXPECT_EQ(device["/3/0/7/0"], 3800);
+    EXPECT_EQ(device["/3/0/7/1"], 5000);
+    EXPECT_EQ(device["/3/0/8/0"], 125);
+    EXPECT_EQ(device["/3/0/8/1"], 900);
+    EXPECT_EQ(device["/3/0/9"], 100);
+    EXPECT_EQ(device["/3/0/10"], 15);
+  }
+
   void expectBasicInformation(const std::function<std::map<std::string, json>(std::string)>& get) {
     auto server = get("/1");
     EXPECT_EQ(server["/1/0/0"], 1);
@@ -84,6 +97,7 @@ class EtsFormats : public DmFixture {
     EXPECT_EQ(device["/3/0/3"], "1.0");
     EXPECT_EQ(device["/3/0/11/0"], 0);
     EXPECT_EQ(device["/3/0/16"], "U");
+    expectSuppliedDevice(device);
     EXPECT_EQ(get("/3/0/16")["/3/0/16"], "U");
     EXPECT_EQ(get("/3/0/11/0")["/3/0/11/0"], 0);
   }
@@ -100,6 +114,7 @@ TEST_F(EtsFormats, Int204_QueryingBasicInformationInJson) {
   EXPECT_EQ(device["/3/0/3"], "1.0");
   EXPECT_EQ(device["/3/0/11/0"], 0);
   EXPECT_EQ(device["/3/0/16"], "U");
+  expectSuppliedDevice(device);
 }
 
 TEST_F(EtsFormats, Int220_SettingBasicInformationInJson) {

@@ -655,7 +655,10 @@ TEST_F(PreexistingInstancesTest, DaemonOwnedInstancesAreExported) {
   auto set = errorOf([&] { device->Set({{0, sdbus::Variant(std::string("ACME"))}}); });
   ASSERT_TRUE(set);
   EXPECT_EQ(set->getName(), "org.lwm2md1.Error.NotPermitted");
-  EXPECT_EQ(set->getMessage(), "instance /3/0 is owned by the daemon");
+  EXPECT_EQ(set->getMessage(),
+            "resource 0 (Manufacturer) of /3/0 is owned by the daemon; a provider may supply "
+            "only resources 6, 7, 8, 9, 10, 11, 20, 21 (power sources, battery, memory, error "
+            "codes)");
   auto remove = errorOf([&] { device->Remove(); });
   ASSERT_TRUE(remove);
   EXPECT_EQ(remove->getName(), "org.lwm2md1.Error.NotPermitted");
@@ -672,6 +675,76 @@ TEST_F(PreexistingInstancesTest, DaemonOwnedInstancesAreExported) {
     return e.kind == "InterfacesRemoved" && e.path == "/org/lwm2md1/Object/3/0";
   });
   EXPECT_TRUE(removed);
+}
+
+TEST_F(PreexistingInstancesTest, AnyClientSuppliesDeviceHardwareResources) {
+  auto device = client_->instance("/org/lwm2md1/Object/3/0");
+  DbusValues sources{{0, sdbus::Variant(std::int64_t{1})}, {1, sdbus::Variant(std::int64_t{5})}};
+  device->Set({{6, sdbus::Variant(sources)}, {9, sdbus::Variant(std::int64_t{100})}});
+  EXPECT_EQ(show(device->Values()), (Shown{{6, "a{qv}:{0=x:1;1=x:5;}"}, {9, "x:100"}}));
+  EXPECT_TRUE(loop_->call([&] {
+    auto level = tree_.find(3, 0)->resource(9);
+    return level && level->value == Value(std::int64_t{100});
+  }));
+  // The daemon still owns the instance: the client cannot remove it.
+  auto remove = errorOf([&] { device->Remove(); });
+  ASSERT_TRUE(remove);
+  EXPECT_EQ(remove->getName(), "org.lwm2md1.Error.NotPermitted");
+  // A wrongly typed supplied value is still refused by type.
+  auto typed = errorOf([&] { device->Set({{9, sdbus::Variant(std::string("full"))}}); });
+  ASSERT_TRUE(typed);
+  EXPECT_EQ(typed->getName(), "org.lwm2md1.Error.InvalidType");
+}
+
+TEST_F(PreexistingInstancesTest, DeviceProtocolResourcesStayTheDaemons) {
+  auto device = client_->instance("/org/lwm2md1/Object/3/0");
+  auto time = errorOf([&] { device->Set({{13, sdbus::Variant(std::int64_t{1700000000})}}); });
+  ASSERT_TRUE(time);
+  EXPECT_EQ(time->getName(), "org.lwm2md1.Error.NotPermitted");
+  EXPECT_NE(time->getMessage().find("resource 13 (Current Time) of /3/0"), std::string::npos)
+      << time->getMessage();
+  EXPECT_NE(time->getMessage().find("6, 7, 8, 9, 10, 11, 20, 21"), std::string::npos);
+  // A resource the object does not define is refused by permission first, naming it.
+  auto unknown = errorOf([&] { device->Set({{4242, sdbus::Variant(std::int64_t{1})}}); });
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->getName(), "org.lwm2md1.Error.NotPermitted");
+  EXPECT_NE(unknown->getMessage().find("resource 4242 of /3/0"), std::string::npos)
+      << unknown->getMessage();
+
+  // A mixed Set is refused as a whole: the allowed battery level does not change either.
+  auto mixed = errorOf([&] {
+    device->Set({{9, sdbus::Variant(std::int64_t{42})}, {0, sdbus::Variant(std::string("ACME"))}});
+  });
+  ASSERT_TRUE(mixed);
+  EXPECT_EQ(mixed->getName(), "org.lwm2md1.Error.NotPermitted");
+  EXPECT_TRUE(show(device->Values()).empty());
+  EXPECT_TRUE(loop_->call([&] { return !tree_.find(3, 0)->resource(9); }));
+}
+
+class DaemonOwnedNonDeviceTest : public DbusServiceTest {
+ protected:
+  void populate() override {
+    ASSERT_TRUE(tree_.addInstance(test::kTypesOid, 0, {}, "").ok());
+    ASSERT_TRUE(tree_.addInstance(3303, 0, {}, "").ok());
+  }
+};
+
+TEST_F(DaemonOwnedNonDeviceTest, OnlyDeviceInstanceZeroTakesSuppliedResources) {
+  // Resource 9 is allowed on /3/0 alone; another daemon-owned instance keeps the owner rule
+  // for the same resource id.
+  auto other = client_->instance(fmt::format("/org/lwm2md1/Object/{}/0", test::kTypesOid));
+  auto numbers = errorOf([&] {
+    other->Set({{9, sdbus::Variant(DbusValues{{0, sdbus::Variant(std::int64_t{50})}})}});
+  });
+  ASSERT_TRUE(numbers);
+  EXPECT_EQ(numbers->getName(), "org.lwm2md1.Error.NotPermitted");
+  EXPECT_EQ(numbers->getMessage(),
+            fmt::format("instance /{}/0 is owned by the daemon", test::kTypesOid));
+  auto temperature = client_->instance("/org/lwm2md1/Object/3303/0");
+  auto value = errorOf([&] { temperature->Set({{5700, sdbus::Variant(1.5)}}); });
+  ASSERT_TRUE(value);
+  EXPECT_EQ(value->getName(), "org.lwm2md1.Error.NotPermitted");
+  EXPECT_TRUE(loop_->call([&] { return !tree_.find(test::kTypesOid, 0)->resource(9); }));
 }
 
 // --- Server objects and the Manager's methods (issue 5) ------------------------------------

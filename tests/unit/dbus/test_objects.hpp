@@ -50,6 +50,8 @@ inline ObjectDef deviceDef() {
   addResource(def, resourceDef(0, "Manufacturer", ResourceType::String, false, false));
   addResource(def, resourceDef(4, "Reboot", ResourceType::None));
   addResource(def, resourceDef(6, "Available Power Sources", ResourceType::Integer, true, false));
+  addResource(def, resourceDef(9, "Battery Level", ResourceType::Integer, false, false));
+  addResource(def, resourceDef(13, "Current Time", ResourceType::Time));
   return def;
 }
 

@@ -125,36 +125,26 @@ TEST_F(ServerObjectTreeTest, OutOfRangeStoredValuesAreClamped) {
   EXPECT_EQ(account.binding, "U");
 }
 
-TEST_F(ServerObjectTreeTest, ChecksDecodedWrites) {
-  EXPECT_TRUE(checkServerObjectWrite(tree, put("/1/0/1", 0, "61")).ok());
-  auto zero = checkServerObjectWrite(tree, put("/1/0/1", 0, "0"));
+TEST_F(ServerObjectTreeTest, TreeValidatorGuardsEveryWritePath) {
+  tree.setValidator(server_object::kObjectId,
+                    [](const Instance&, const std::vector<ResourceData>& values) {
+                      return validateServerValues(values);
+                    });
+  const auto lifetimeOf = [&] { return readServerAccount(*findServerInstance(tree, 1)).lifetime; };
+  const auto before = lifetimeOf();
+  auto zero = tree.setValues(1, 0, {integer(1, 0)}, ChangeOrigin::Server);
   ASSERT_FALSE(zero.ok());
   EXPECT_EQ(zero.error().code, CoapCode::BadRequest);
-  EXPECT_FALSE(checkServerObjectWrite(tree, put("/1/0/7", 0, "UZ")).ok());
-  EXPECT_TRUE(checkServerObjectWrite(tree, put("/1/0/7", 0, "UQ")).ok());
-  // A whole instance in SenML JSON, as a partial update.
-  DmRequest post = put("/1/0", 110, R"([{"bn":"/1/0/","n":"1","v":0},{"n":"6","vb":true}])");
-  post.method = CoapMethod::Post;
-  EXPECT_FALSE(checkServerObjectWrite(tree, post).ok());
-  post.payload = bytes(R"([{"bn":"/1/0/","n":"1","v":5},{"n":"6","vb":true}])");
-  EXPECT_TRUE(checkServerObjectWrite(tree, post).ok());
-}
-
-TEST_F(ServerObjectTreeTest, LeavesOtherRequestsToTheDataModel) {
-  // Undecodable payload: the data model answers it with the decoder's reason.
-  EXPECT_TRUE(checkServerObjectWrite(tree, put("/1/0/1", 0, "soon")).ok());
-  // Execute, reads, other objects, requests without a Content-Format.
-  DmRequest exec;
-  exec.method = CoapMethod::Post;
-  exec.path = *Path::parse("/1/0/8");
-  EXPECT_TRUE(checkServerObjectWrite(tree, exec).ok());
-  DmRequest get = put("/1/0/1", 0, "0");
-  get.method = CoapMethod::Get;
-  EXPECT_TRUE(checkServerObjectWrite(tree, get).ok());
-  EXPECT_TRUE(checkServerObjectWrite(tree, put("/3/0/14", 0, "0")).ok());
-  DmRequest attributes = put("/1/0/1", 0, "");
-  attributes.contentFormat.reset();
-  EXPECT_TRUE(checkServerObjectWrite(tree, attributes).ok());
+  EXPECT_EQ(lifetimeOf(), before);  // nothing changed
+  EXPECT_FALSE(tree.setValues(1, 0, {text(7, "UZ")}, ChangeOrigin::Server).ok());
+  EXPECT_TRUE(tree.setValues(1, 0, {text(7, "UQ")}, ChangeOrigin::Server).ok());
+  EXPECT_TRUE(tree.setValues(1, 0, {integer(1, 61)}, ChangeOrigin::Server).ok());
+  EXPECT_EQ(lifetimeOf(), 61u);
+  // validate() is what Write-Composite checks every instance with before changing any.
+  EXPECT_FALSE(tree.validate(*findServerInstance(tree, 1), {integer(1, 0)}).ok());
+  // A new instance is held to the same rules.
+  EXPECT_FALSE(tree.addInstance(1, 7, {integer(0, 7), integer(1, 0), text(7, "U")}, "").ok());
+  EXPECT_EQ(tree.find(1, 7), nullptr);
 }
 
 }  // namespace
