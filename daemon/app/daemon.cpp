@@ -289,6 +289,8 @@ int Daemon::run() {
   integrateBus();
 
   coap_ = std::make_unique<CoapEndpoint>(loop_);
+  coap_->setTransmissionParameters({config_.coap.ackTimeoutSeconds, config_.coap.ackRandomFactor,
+                                    static_cast<std::uint16_t>(config_.coap.maxRetransmit)});
   coap_->setRequestHandler(
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
   for (const auto& server : config_.servers)

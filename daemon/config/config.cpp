@@ -257,6 +257,18 @@ RegistrationConfig readRegistration(TableReader& r) {
   return c;
 }
 
+CoapConfig readCoap(TableReader& r) {
+  CoapConfig c;
+  // The lower bounds are libcoap 4.3.1's: it silently keeps its default for an ack_timeout
+  // below 1 s or a max_retransmit of 0, so those must not pass for accepted values. The upper
+  // bounds keep its fixed-point timeout arithmetic (thousandths) far from overflow.
+  if (auto v = r.number("ack_timeout", 1, 300)) c.ackTimeoutSeconds = *v;
+  if (auto v = r.number("ack_random_factor", 1, 10)) c.ackRandomFactor = *v;
+  if (auto v = r.integer("max_retransmit", 1, 20)) c.maxRetransmit = static_cast<std::uint32_t>(*v);
+  r.finish();
+  return c;
+}
+
 void readTop(TableReader& top, Config& config) {
   if (auto v = top.string("endpoint")) {
     if (isValidEndpoint(*v)) {
@@ -336,6 +348,10 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
   if (const toml::table* t = top.table("registration")) {
     TableReader r(diag, *t, "registration.");
     config.registration = readRegistration(r);
+  }
+  if (const toml::table* t = top.table("coap")) {
+    TableReader r(diag, *t, "coap.");
+    config.coap = readCoap(r);
   }
   top.finish();
 

@@ -55,6 +55,15 @@ struct RegistrationConfig {
   double updateAtFraction = 0.9;
 };
 
+/// [coap] table: the CoAP transmission parameters (RFC 7252 §4.8) of every server session.
+/// They decide how long a CON message (a request or a confirmable notification) is
+/// retransmitted before it counts as lost.
+struct CoapConfig {
+  double ackTimeoutSeconds = 2.0;   // ACK_TIMEOUT, 1..300 (libcoap 4.3.1 ignores < 1 s)
+  double ackRandomFactor = 1.5;     // ACK_RANDOM_FACTOR, 1..10
+  std::uint32_t maxRetransmit = 4;  // MAX_RETRANSMIT, 1..20 (libcoap 4.3.1 ignores 0)
+};
+
 struct Config {
   std::filesystem::path sourceFile;  // the file it was loaded from ("" for defaults)
   std::string endpoint;              // default: the host name
@@ -65,6 +74,7 @@ struct Config {
   std::vector<ServerConfig> servers;
   DeviceConfig device;
   RegistrationConfig registration;
+  CoapConfig coap;
 };
 
 /// Loads and validates a TOML config file. Unknown keys, wrong types and out-of-range values

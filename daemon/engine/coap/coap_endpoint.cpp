@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -156,6 +157,14 @@ int findSessionSocket(coap_session_t* session) {
   return -1;
 }
 
+/// libcoap's fixed point: an integer part and thousandths. The config bounds the values
+/// (ACK_TIMEOUT <= 300 s, ACK_RANDOM_FACTOR <= 10), so the integer part fits.
+coap_fixed_point_t toFixedPoint(double value) {
+  auto thousandths = static_cast<std::uint32_t>(std::lround(std::max(value, 0.0) * 1000.0));
+  return coap_fixed_point_t{static_cast<std::uint16_t>(thousandths / 1000),
+                            static_cast<std::uint16_t>(thousandths % 1000)};
+}
+
 }  // namespace
 
 CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
@@ -216,6 +225,20 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
     return Error{CoapCode::ServiceUnavailable, fmt::format("cannot open a session to {}", uri)};
   coap_session_init_token(session, 0, nullptr);
   coap_session_set_app_data(session, peer);
+  // Set before anything is sent: libcoap reads them when it first queues a CON message.
+  coap_session_set_ack_timeout(session, toFixedPoint(transmission_.ackTimeoutSeconds));
+  coap_session_set_ack_random_factor(session, toFixedPoint(transmission_.ackRandomFactor));
+  coap_session_set_max_retransmit(session, transmission_.maxRetransmit);
+  // libcoap 4.3.1 keeps its default, without a word, for values it does not accept.
+  const coap_fixed_point_t ackTimeout = coap_session_get_ack_timeout(session);
+  const coap_fixed_point_t wanted = toFixedPoint(transmission_.ackTimeoutSeconds);
+  if (ackTimeout.integer_part != wanted.integer_part ||
+      ackTimeout.fractional_part != wanted.fractional_part ||
+      coap_session_get_max_retransmit(session) != transmission_.maxRetransmit)
+    logger()->warn(
+        "{}: libcoap refused ack_timeout {} s or max_retransmit {}: using {}.{:03} s, {}", uri,
+        transmission_.ackTimeoutSeconds, transmission_.maxRetransmit, ackTimeout.integer_part,
+        ackTimeout.fractional_part, coap_session_get_max_retransmit(session));
   if (const int fd = findSessionSocket(session); fd >= 0)
     sessionSockets_[session] = fd;
   else

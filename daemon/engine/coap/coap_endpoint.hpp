@@ -63,6 +63,14 @@ struct Notification {
 /// acknowledged. Either way the observation ends (RFC 7641 §3.6, §4.5).
 enum class NotificationFailure { Reset, NotAcknowledged };
 
+/// CoAP transmission parameters (RFC 7252 §4.8) given to every client session: how long a CON
+/// message waits for its ACK and how often it is retransmitted before it counts as lost.
+struct TransmissionParameters {
+  double ackTimeoutSeconds = 2.0;   // ACK_TIMEOUT (>= 1 s: libcoap 4.3.1 ignores less)
+  double ackRandomFactor = 1.5;     // ACK_RANDOM_FACTOR
+  std::uint16_t maxRetransmit = 4;  // MAX_RETRANSMIT (>= 1: libcoap 4.3.1 ignores 0)
+};
+
 /// The libcoap glue: one coap_context_t driven by the daemon's EventLoop. Serves every
 /// request a server sends (on any path) through one handler, and sends the client's own
 /// requests with a callback per request.
@@ -87,6 +95,11 @@ class CoapEndpoint {
   void setObserveHandler(ObserveHandler handler) { observeHandler_ = std::move(handler); }
   void setNotificationFailureHandler(NotificationFailureHandler handler) {
     notificationFailure_ = std::move(handler);
+  }
+
+  /// Used by every session connect() opens from now on (sessions already open keep theirs).
+  void setTransmissionParameters(const TransmissionParameters& parameters) {
+    transmission_ = parameters;
   }
 
   /// Opens a session to a coap:// URI (host name or address, optional port). `peer` is
@@ -123,6 +136,7 @@ class CoapEndpoint {
   RequestHandler requestHandler_;
   ObserveHandler observeHandler_;
   NotificationFailureHandler notificationFailure_;
+  TransmissionParameters transmission_;
   std::map<std::vector<std::uint8_t>, ResponseCallback> pending_;  // by token
   bool processing_ = false;
   /// Each client session's UDP socket, found at connect(). libcoap 4.3.1 tells nobody of a RST

@@ -13,9 +13,10 @@ class RawObserveFixture : public ObserveFixture {
     if (daemon_ && daemon_->running()) daemon_->stop(10s, [this] { peer_.next(10ms); });
   }
 
-  void startRaw(const std::string& serverKeys = "") {
+  /// `more` follows the [[server]] table (e.g. a [coap] table).
+  void startRaw(const std::string& serverKeys = "", const std::string& more = "") {
     ASSERT_TRUE(peer_.ok());
-    startDaemon(observeConfig(serverKeys, peer_.uri()));
+    startDaemon(observeConfig(serverKeys, peer_.uri(), more));
     ASSERT_TRUE(peer_.acceptRegister(10s)) << daemon_->output();
     ASSERT_TRUE(waitForBusName());
     addSensor();
@@ -90,6 +91,71 @@ TEST_F(RawObserveFixture, Int301_ConAttributeAsksForConfirmableNotifications) {
   RawMessage note = notification();
   EXPECT_EQ(note.type, RawMessage::Con);
   peer_.sendEmpty(RawMessage::Ack, note.mid);
+}
+
+// RFC 7641 §4.5: a confirmable notification that is never acknowledged, after the [coap]
+// retransmissions (RFC 7252 §4.2), ends the observation. ack_random_factor = 1 makes the waits
+// exact: the retransmission 1 s after the first send, the give-up 2 s after that. (1 s is the
+// shortest ACK_TIMEOUT libcoap 4.3.1 accepts.)
+TEST_F(RawObserveFixture, Int301_UnacknowledgedConNotificationEndsTheObservation) {
+  startRaw("notify_confirmable = true\n",
+           "[coap]\nack_timeout = 1.0\nack_random_factor = 1.0\nmax_retransmit = 1\n");
+  observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  const auto sentAt = Clock::now();
+  ASSERT_EQ(note.type, RawMessage::Con);
+  EXPECT_EQ(note.text(), "21");
+
+  // (a) Not acknowledged: the same message (same id, token and body) comes again after
+  // ack_timeout, before the 2 s default would have sent it.
+  RawMessage retry = notification();
+  const double gap = seconds(Clock::now() - sentAt);
+  EXPECT_EQ(retry.type, RawMessage::Con);
+  EXPECT_EQ(retry.mid, note.mid) << "a retransmission keeps its message id";
+  EXPECT_EQ(retry.observe(), note.observe());
+  EXPECT_EQ(retry.text(), "21");
+  EXPECT_GE(gap, 0.9);
+  EXPECT_LT(gap, 1.7) << "ack_timeout = 1 was not applied to the session";
+
+  // max_retransmit = 1: no third copy; libcoap gives up 2 s after the retransmission.
+  EXPECT_TRUE(silent(3000ms)) << "only one retransmission was allowed\n" << daemon_->output();
+
+  // (b) The observation is gone: a change sends nothing at all.
+  setValue(22.0);
+  EXPECT_TRUE(silent(1500ms)) << "the observation must have ended\n" << daemon_->output();
+
+  // A fresh observation works (new token), and an acknowledged notification is not resent.
+  const std::vector<uint8_t> oldToken = token_;
+  RawMessage first = observeRaw("/32770/0/0");
+  EXPECT_NE(token_, oldToken);
+  EXPECT_EQ(first.text(), "22");
+  setValue(23.0);
+  RawMessage fresh = notification();
+  EXPECT_EQ(fresh.type, RawMessage::Con);
+  EXPECT_NE(fresh.mid, note.mid);
+  EXPECT_EQ(fresh.text(), "23");
+  peer_.sendEmpty(RawMessage::Ack, fresh.mid);
+  EXPECT_TRUE(silent(1500ms)) << "an acknowledged CON is not retransmitted";
+}
+
+// The default timing (no [coap] table) is RFC 7252's: an unacknowledged CON notification is
+// not retransmitted before ACK_TIMEOUT = 2 s.
+TEST_F(RawObserveFixture, Int301_DefaultAckTimeoutIsTwoSeconds) {
+  startRaw("notify_confirmable = true\n");
+  observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  const auto sentAt = Clock::now();
+  ASSERT_EQ(note.type, RawMessage::Con);
+  EXPECT_TRUE(silent(1800ms)) << "retransmitted before the default ACK_TIMEOUT";
+  auto retry = peer_.next(3s);
+  ASSERT_TRUE(retry) << daemon_->output();
+  EXPECT_EQ(retry->mid, note.mid);
+  const double gap = seconds(Clock::now() - sentAt);
+  EXPECT_GE(gap, 1.9);
+  EXPECT_LT(gap, 3.5);  // ACK_TIMEOUT * ACK_RANDOM_FACTOR = 3 s, plus slack
+  peer_.sendEmpty(RawMessage::Ack, retry->mid);
 }
 
 TEST_F(RawObserveFixture, Int302_ResetToNonNotificationCancels) {

@@ -52,6 +52,9 @@ TEST(Config, ExampleFileLoadsWithTheDocumentedValues) {
   EXPECT_EQ(config->registration.retryInitialSeconds, 2u);
   EXPECT_EQ(config->registration.retryMaxSeconds, 300u);
   EXPECT_DOUBLE_EQ(config->registration.updateAtFraction, 0.9);
+  EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 2.0);
+  EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 1.5);
+  EXPECT_EQ(config->coap.maxRetransmit, 4u);
 }
 
 // The example is the reference users copy from: every key the loader accepts must appear in
@@ -87,7 +90,10 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
                           "software_version",
                           "retry_initial",
                           "retry_max",
-                          "update_at_fraction"}) {
+                          "update_at_fraction",
+                          "ack_timeout",
+                          "ack_random_factor",
+                          "max_retransmit"}) {
     const std::string set = std::string("\n") + key + " = ";
     const std::string commented = std::string("\n#") + key + " = ";
     EXPECT_TRUE(example.find(set) != std::string::npos ||
@@ -95,7 +101,7 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
         << key;
   }
   for (const char* table :
-       {"\n#[bootstrap]\n", "\n[[server]]\n", "\n[device]\n", "\n[registration]\n"}) {
+       {"\n#[bootstrap]\n", "\n[[server]]\n", "\n[device]\n", "\n[registration]\n", "\n[coap]\n"}) {
     EXPECT_THAT(example, HasSubstr(table));
   }
 }
@@ -160,6 +166,39 @@ TEST(Config, MinimalFileGetsTheDefaults) {
   EXPECT_EQ(config->registration.retryInitialSeconds, 2u);
   EXPECT_EQ(config->registration.retryMaxSeconds, 300u);
   EXPECT_DOUBLE_EQ(config->registration.updateAtFraction, 0.9);
+  // RFC 7252 §4.8 defaults when there is no [coap] table.
+  EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 2.0);
+  EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 1.5);
+  EXPECT_EQ(config->coap.maxRetransmit, 4u);
+}
+
+TEST(Config, CoapTransmissionParametersAreRead) {
+  auto config = parseConfig(
+      "[[server]]\nuri = \"coap://[::1]\"\n"
+      "[coap]\nack_timeout = 1.25\nack_random_factor = 1\nmax_retransmit = 1\n",
+      "coap.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 1.25);
+  EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 1.0);
+  EXPECT_EQ(config->coap.maxRetransmit, 1u);
+}
+
+TEST(Config, CoapTransmissionParametersAtTheirLimits) {
+  auto config = parseConfig(
+      "[[server]]\nuri = \"coap://[::1]\"\n"
+      "[coap]\nack_timeout = 300\nack_random_factor = 10.0\nmax_retransmit = 20\n",
+      "coap.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 300.0);
+  EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 10.0);
+  EXPECT_EQ(config->coap.maxRetransmit, 20u);
+  // Only some keys set: the others keep their defaults.
+  auto partial =
+      parseConfig("[[server]]\nuri = \"coap://[::1]\"\n[coap]\nack_timeout = 1\n", "coap.toml");
+  ASSERT_TRUE(partial.ok()) << partial.error().message;
+  EXPECT_DOUBLE_EQ(partial->coap.ackTimeoutSeconds, 1.0);
+  EXPECT_DOUBLE_EQ(partial->coap.ackRandomFactor, 1.5);
+  EXPECT_EQ(partial->coap.maxRetransmit, 4u);
 }
 
 TEST(Config, BootstrapAloneIsEnough) {
