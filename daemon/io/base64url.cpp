@@ -1,62 +1,33 @@
 #include "io/base64url.hpp"
 
-#include <array>
+#include "io/base64.hpp"
 
 namespace lwm2md {
 
-namespace {
-
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-constexpr std::array<std::int8_t, 256> makeReverse() {
-  std::array<std::int8_t, 256> table{};
-  for (auto& entry : table) entry = -1;
-  for (std::size_t i = 0; i < kAlphabet.size(); ++i)
-    table[static_cast<std::uint8_t>(kAlphabet[i])] = static_cast<std::int8_t>(i);
-  return table;
-}
-
-constexpr auto kReverse = makeReverse();
-
-}  // namespace
+// base64url is base64 with two other characters for 62 and 63 and without the padding
+// (RFC 4648 §5): translate and let the strict base64 codec do the work.
 
 std::string encodeBase64Url(std::span<const std::uint8_t> data) {
-  std::string out;
-  out.reserve((data.size() * 4 + 2) / 3);
-  std::uint32_t bits = 0;
-  int count = 0;  // bits waiting in `bits`
-  for (auto byte : data) {
-    bits = (bits << 8) | byte;
-    count += 8;
-    while (count >= 6) {
-      count -= 6;
-      out += kAlphabet[(bits >> count) & 0x3F];
-    }
+  std::string text = encodeBase64(data);
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  for (char& c : text) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
   }
-  if (count > 0) out += kAlphabet[(bits << (6 - count)) & 0x3F];
-  return out;
+  return text;
 }
 
 std::optional<std::vector<std::uint8_t>> decodeBase64Url(std::string_view text) {
   // Four characters carry three bytes; a remainder of one character carries none.
   if (text.size() % 4 == 1) return std::nullopt;
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int count = 0;
+  std::string standard;
+  standard.reserve(text.size() + 2);
   for (char c : text) {
-    const auto digit = kReverse[static_cast<std::uint8_t>(c)];
-    if (digit < 0) return std::nullopt;
-    bits = ((bits << 6) | static_cast<std::uint32_t>(digit)) & 0xFFFF;
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<std::uint8_t>(bits >> count));
-    }
+    if (c == '+' || c == '/' || c == '=') return std::nullopt;  // not in the URL alphabet
+    standard += c == '-' ? '+' : c == '_' ? '/' : c;
   }
-  if ((bits & ((1u << count) - 1)) != 0) return std::nullopt;  // non-zero unused bits
-  return out;
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  return decodeBase64(standard);
 }
 
 }  // namespace lwm2md
