@@ -30,6 +30,8 @@ namespace {
 
 constexpr const char* kBusName = "org.lwm2md1";
 constexpr std::uint16_t kSecurityObject = 0;
+constexpr std::uint16_t kDeviceObject = 3;
+constexpr std::uint16_t kDeviceReboot = 4;  // /3/0/4
 // How long a shutdown waits for De-register answers before leaving anyway.
 constexpr std::chrono::milliseconds kDeregisterGrace{3000};
 
@@ -158,7 +160,20 @@ void Daemon::valuesChanged(const Instance& instance, const std::vector<std::uint
 }
 
 void Daemon::executed(const Instance& instance, std::uint16_t rid, const std::string&) {
-  if (instance.objectId() != server_object::kObjectId || stopping_) return;
+  if (stopping_) return;
+  if (instance.objectId() == kDeviceObject && rid == kDeviceReboot) {
+    // The D-Bus Executed signal lets a provider restart the hardware; the client itself
+    // restarts its LwM2M session as a rebooted device would (ETS int-241): observations end
+    // and every server gets a fresh Register, after the 2.04 to the Execute.
+    logger_->info("Reboot executed: registering anew with every server");
+    loop_.addTimer(std::chrono::milliseconds(0), [this] {
+      if (stopping_) return;
+      for (auto& server : servers_) server->start();
+      stateChanged();
+    });
+    return;
+  }
+  if (instance.objectId() != server_object::kObjectId) return;
   // The 2.04 to the Execute goes first (TS E.2), so the Update or De-register follows it.
   if (rid == server_object::kRegistrationUpdateTrigger)
     laterForServerOf(instance, [](ServerConnection& server) { server.triggerUpdate(); });

@@ -157,6 +157,62 @@ int findSessionSocket(coap_session_t* session) {
   return -1;
 }
 
+/// An entity tag for a block-wise body (RFC 7252 §5.10.6, RFC 7959 §2.4): FNV-1a over the
+/// bytes. A client that holds blocks of an earlier representation sees the tag change and
+/// fetches the new one whole instead of splicing old blocks onto a new first block.
+std::uint64_t entityTagOf(const std::vector<std::uint8_t>& payload) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (std::uint8_t byte : payload) hash = (hash ^ byte) * 0x100000001b3ULL;
+  return hash == 0 ? 1 : hash;  // 0 asks libcoap to choose one
+}
+
+/// The largest body sent whole in one response: anything longer goes in 1024-byte blocks.
+constexpr std::size_t kSingleBlockBody = 1024;
+
+/// Puts `body` into `response`: whole when it is small and no block was asked for, else the
+/// block the request's Block2 names (RFC 7959 §2.2), with Size2 and an ETag of the body, so the
+/// server can tell the blocks of one representation from another's. False for a block beyond
+/// the end.
+bool attachBlock(const coap_pdu_t* request, coap_pdu_t* response,
+                 const std::vector<std::uint8_t>& body, std::uint16_t format) {
+  std::uint8_t buf[8];
+  if (format != 0)  // 0 is already there (added empty, as a zero-length uint)
+    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
+                    coap_encode_var_safe(buf, sizeof buf, format), buf);
+  coap_block_t asked{};
+  const bool blockAsked = coap_get_block(request, COAP_OPTION_BLOCK2, &asked) != 0;
+  if (!blockAsked && body.size() <= kSingleBlockBody)
+    return body.empty() || coap_add_data(response, body.size(), body.data());
+  const unsigned szx = blockAsked ? std::min(asked.szx, 6u) : 6u;
+  const std::size_t size = std::size_t{16} << szx;
+  const std::size_t num = blockAsked ? asked.num : 0;
+  const std::size_t offset = num * size;
+  if (offset >= body.size() && offset != 0) return false;
+  const bool more = offset + size < body.size();
+  coap_add_option(response, COAP_OPTION_ETAG,
+                  coap_encode_var_safe8(buf, sizeof buf, entityTagOf(body)), buf);
+  coap_add_option(response, COAP_OPTION_BLOCK2,
+                  coap_encode_var_safe(buf, sizeof buf,
+                                       static_cast<unsigned>((num << 4) | (more ? 8u : 0u) | szx)),
+                  buf);
+  coap_add_option(response, COAP_OPTION_SIZE2,
+                  coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(body.size())), buf);
+  const std::size_t length = std::min(size, body.size() - offset);
+  return coap_add_data(response, length, body.data() + offset) != 0;
+}
+
+/// Whether a request may continue a block-wise notification (RFC 7959 §2.6): a GET or a
+/// bodiless FETCH with a Block2 option on the notified path. A client that sees a new ETag
+/// asks for the first block again (libcoap 4.3.1 does), so any block continues it; libcoap
+/// also leaves the body out of a FETCH continuation, and an empty FETCH cannot be a
+/// Read-Composite of its own.
+bool continuesNotification(const DmRequest& dm, const coap_pdu_t* request) {
+  coap_block_t block{};
+  if (!coap_get_block(request, COAP_OPTION_BLOCK2, &block)) return false;
+  if (dm.method == CoapMethod::Get) return true;
+  return dm.method == CoapMethod::Fetch && dm.payload.empty();
+}
+
 /// libcoap's fixed point: an integer part and thousandths. The config bounds the values
 /// (ACK_TIMEOUT <= 300 s, ACK_RANDOM_FACTOR <= 10), so the integer part fits.
 coap_fixed_point_t toFixedPoint(double value) {
@@ -250,6 +306,8 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
 void CoapEndpoint::release(coap_session_t* session) {
   if (!session) return;
   sessionSockets_.erase(session);
+  std::erase_if(blockwiseBodies_,
+                [session](const auto& entry) { return entry.first.first == session; });
   coap_session_set_app_data(session, nullptr);
   coap_session_release(session);
 }
@@ -353,6 +411,7 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   // with one: Observe-Composite and its cancel (LwM2M 1.1 Transport, CoAP mapping).
   std::optional<std::uint32_t> sequence;
   DmResponse result;
+  bool continued = false;  // served from a block-wise notification's body
   auto observe = uintOption(request, COAP_OPTION_OBSERVE);
   const bool observable = dm.method == CoapMethod::Get || dm.method == CoapMethod::Fetch;
   if (observable && observe && self->observeHandler_) {
@@ -360,6 +419,12 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
                                         coap_session_get_app_data(session));
     result = std::move(answer.response);
     sequence = answer.sequence;
+  } else if (const BlockwiseBody* body = continuesNotification(dm, request)
+                                             ? self->continuationOf(session, dm.path, dm.accept)
+                                             : nullptr) {
+    // The rest of a block-wise notification: the blocks of the body that was notified.
+    result = DmResponse{CoapCode::Content, body->contentFormat, body->payload, {}};
+    continued = true;
   } else {
     result = self->requestHandler_(dm, coap_session_get_app_data(session));
   }
@@ -377,6 +442,18 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   if (*result.contentFormat == 0) {
     // libcoap leaves out a Content-Format of 0 (text/plain) here; LwM2M servers want it.
     coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, 0, nullptr);
+  }
+  if (sequence || continued) {
+    // What an observation's server reads block by block is sliced here, never by libcoap:
+    // libcoap would keep answering later blocks from the first representation after a
+    // notification has changed it (4.3.1 keys its copy by resource, and every path is the one
+    // unknown resource here).
+    if (sequence && result.payload.size() > kSingleBlockBody)
+      self->blockwiseBodies_[std::make_pair(session, dm.path)] =
+          BlockwiseBody{result.payload, result.contentFormat, std::chrono::steady_clock::now()};
+    if (!attachBlock(request, response, result.payload, *result.contentFormat))
+      reply(CoapCode::BadOption, "no such block");
+    return;
   }
   auto* body = new std::vector<std::uint8_t>(std::move(result.payload));
   if (!coap_add_data_large_response(resource, session, request, response, query,
@@ -409,6 +486,9 @@ Result<int> CoapEndpoint::notify(coap_session_t* session, const Notification& no
                       coap_encode_var_safe(buf, sizeof buf, *notification.contentFormat), buf);
     size_t length = payload.size();
     if (szx) {
+      std::uint8_t tag[8];
+      coap_add_option(pdu, COAP_OPTION_ETAG,
+                      coap_encode_var_safe8(tag, sizeof tag, entityTagOf(payload)), tag);
       coap_add_option(pdu, COAP_OPTION_BLOCK2,
                       coap_encode_var_safe(buf, sizeof buf, (1u << 3) | *szx), buf);
       coap_add_option(pdu, COAP_OPTION_SIZE2,
@@ -426,10 +506,33 @@ Result<int> CoapEndpoint::notify(coap_session_t* session, const Notification& no
   // the server reads the rest block by block (RFC 7959 §2.6), which Read serves.
   for (unsigned szx = 7; !pdu && szx-- > 0;) pdu = build(szx);
   if (!pdu) return Error{CoapCode::InternalServerError, "cannot build the notification"};
+  coap_opt_iterator_t blockIt;
+  const bool blockwise = coap_check_option(pdu, COAP_OPTION_BLOCK2, &blockIt) != nullptr;
   const coap_mid_t mid = coap_send(session, pdu);
   if (mid == COAP_INVALID_MID)
     return Error{CoapCode::ServiceUnavailable, "the CoAP session refused the notification"};
+  const auto key = std::make_pair(session, notification.path);
+  if (blockwise)
+    blockwiseBodies_[key] =
+        BlockwiseBody{payload, notification.contentFormat, std::chrono::steady_clock::now()};
+  else
+    blockwiseBodies_.erase(key);
   return static_cast<int>(mid);
+}
+
+const BlockwiseBody* CoapEndpoint::continuationOf(coap_session_t* session, const Path& path,
+                                                  std::optional<std::uint16_t> accept) {
+  auto it = blockwiseBodies_.find(std::make_pair(session, path));
+  if (it == blockwiseBodies_.end()) return nullptr;
+  // EXCHANGE_LIFETIME (RFC 7252 §4.8.2) with the default parameters: after that, the server
+  // cannot be continuing this notification.
+  constexpr auto kExchangeLifetime = std::chrono::seconds(247);
+  if (std::chrono::steady_clock::now() - it->second.sentAt > kExchangeLifetime) {
+    blockwiseBodies_.erase(it);
+    return nullptr;
+  }
+  if (accept && accept != it->second.contentFormat) return nullptr;
+  return &it->second;
 }
 
 coap_response_t CoapEndpoint::onResponse(coap_session_t* session, const coap_pdu_t* sent,

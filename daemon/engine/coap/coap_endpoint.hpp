@@ -57,6 +57,11 @@ struct Notification {
   CoapCode code = CoapCode::Content;
   std::optional<std::uint16_t> contentFormat;
   std::vector<std::uint8_t> payload;
+  /// What is observed (the root path for an Observe-Composite). When the payload goes
+  /// block-wise, the server's Block2 requests for the rest on this path are served from this
+  /// payload: every block comes from one representation, and a FETCH continuation need not
+  /// repeat its body (RFC 7959 §2.6).
+  Path path;
 };
 
 /// Why a notification failed: the server answered with RST, or a CON one was never
@@ -69,6 +74,13 @@ struct TransmissionParameters {
   double ackTimeoutSeconds = 2.0;   // ACK_TIMEOUT (>= 1 s: libcoap 4.3.1 ignores less)
   double ackRandomFactor = 1.5;     // ACK_RANDOM_FACTOR
   std::uint16_t maxRetransmit = 4;  // MAX_RETRANSMIT (>= 1: libcoap 4.3.1 ignores 0)
+};
+
+/// A notification body that went block-wise, kept for the server's Block2 requests.
+struct BlockwiseBody {
+  std::vector<std::uint8_t> payload;
+  std::optional<std::uint16_t> contentFormat;
+  std::chrono::steady_clock::time_point sentAt;
 };
 
 /// The libcoap glue: one coap_context_t driven by the daemon's EventLoop. Serves every
@@ -130,6 +142,10 @@ class CoapEndpoint {
                      coap_mid_t mid);
   void finish(const coap_pdu_t* sent, const ClientResponse& response);
   void peekResets();
+  /// The body of the last block-wise notification of a session on a path, for its Block2
+  /// continuations; null when there is none (or it is older than EXCHANGE_LIFETIME).
+  const BlockwiseBody* continuationOf(coap_session_t* session, const Path& path,
+                                      std::optional<std::uint16_t> accept);
 
   EventLoop& loop_;
   coap_context_t* context_ = nullptr;
@@ -143,6 +159,8 @@ class CoapEndpoint {
   /// that answers a NON message (it only looks for its own subscriptions), so the endpoint
   /// peeks at each datagram before libcoap reads it to see RSTs to NON notifications.
   std::map<coap_session_t*, int> sessionSockets_;
+  /// Per session and observed path: the last notification sent block-wise.
+  std::map<std::pair<coap_session_t*, Path>, BlockwiseBody> blockwiseBodies_;
 };
 
 }  // namespace lwm2md

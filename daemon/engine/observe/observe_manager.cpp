@@ -344,6 +344,7 @@ void ObserveManager::send(Observation& observation, const DmResponse& response,
   notification.code = response.code;
   notification.contentFormat = response.contentFormat;
   notification.payload = response.payload;
+  notification.path = observation.request.path;
   auto mid = coap_.notify(server->session(), notification);
   if (!mid) {
     logger()->warn("server {}: cannot notify {}: {}", server->config().shortId,

@@ -210,9 +210,23 @@ TEST_F(EtsDm, Int241_ExecutableResourceRebootingTheDevice) {
       .onInterface("org.lwm2md1.Instance")
       .call([&](uint16_t rid, const std::string&) { executed.push_back(rid); });
   device->finishRegistration();
+  // An observation the reboot must end (TS §6.4: a new registration cancels observations).
+  auto observed = server_.startObserve("/3/0/9", kText);
+  ASSERT_TRUE(observed && observed->observe);
+  auto registers = [this] {
+    return std::count_if(server_.events().begin(), server_.events().end(),
+                         [](const Event& e) { return e.kind == Event::Kind::Register; });
+  };
+  const auto registersBefore = registers();
   EXPECT_CODE(call(Method::Post, "/3/0/4"), code::kChanged);
   ASSERT_TRUE(server_.waitFor([&] { return !executed.empty(); }, 5s));
   EXPECT_EQ(executed[0], 4);
+  // The client comes back as a rebooted device does: a fresh Register (ETS int-241 step 3),
+  // after which it answers under its new registration.
+  ASSERT_TRUE(server_.waitFor([&] { return registers() > registersBefore; }, 5s))
+      << daemon_->output();
+  EXPECT_TRUE(daemon_->waitForOutput("dropping 1 observation", 3s, [this] { server_.pump(10ms); }));
+  EXPECT_EQ(readText("/3/0/2"), "345000123");
 }
 
 TEST_F(EtsDm, Int256_WriteOperationFailure) {
