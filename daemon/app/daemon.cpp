@@ -10,6 +10,11 @@
 #include <memory>
 #include <vector>
 
+#include "access/access_control.hpp"
+#include "app/server_accounts.hpp"
+#include "app/state_keeper.hpp"
+#include "bootstrap/bootstrap_connection.hpp"
+#include "bootstrap/bootstrap_objects.hpp"
 #include "build_config.hpp"
 #include "coap/coap_endpoint.hpp"
 #include "core/event_loop.hpp"
@@ -30,8 +35,10 @@ namespace {
 
 constexpr const char* kBusName = "org.lwm2md1";
 constexpr std::uint16_t kSecurityObject = 0;
+constexpr std::uint16_t kAccessControlObject = 2;
 constexpr std::uint16_t kDeviceObject = 3;
-constexpr std::uint16_t kDeviceReboot = 4;  // /3/0/4
+constexpr std::uint16_t kDeviceReboot = 4;             // /3/0/4
+constexpr std::uint16_t kBootstrapRequestTrigger = 9;  // /1/x/9
 // How long a shutdown waits for De-register answers before leaving anyway.
 constexpr std::chrono::milliseconds kDeregisterGrace{3000};
 
@@ -72,19 +79,41 @@ std::unique_ptr<sdbus::IConnection> connectBus(const CommandLine& commandLine) {
 class Daemon final : public TreeListener {
  public:
   Daemon(const Config& config, std::unique_ptr<sdbus::IConnection> bus)
-      : config_(config), tree_(registry_), dataModel_(tree_, attributes_), bus_(std::move(bus)) {}
+      : config_(config),
+        tree_(registry_),
+        access_(tree_),
+        dataModel_(tree_, attributes_),
+        bus_(std::move(bus)) {
+    dataModel_.setAccessControl(&access_);
+  }
 
   ~Daemon() override { tree_.removeListener(this); }
 
   int run();
 
-  void instanceAdded(const Instance& /*instance*/) override { objectsChanged(); }
+  void instanceAdded(const Instance& instance) override {
+    objectsChanged();
+    if (instance.objectId() != kAccessControlObject) laterEnsureAccessControl();
+  }
   void instanceRemoved(std::uint16_t, std::uint16_t) override { objectsChanged(); }
   void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
                      ChangeOrigin origin) override;
   void executed(const Instance& instance, std::uint16_t rid, const std::string& args) override;
 
  private:
+  /// With more than one server, an instance the gateway itself provides (the daemon's, a
+  /// D-Bus provider's) that no Access Control instance covers would be out of every server's
+  /// reach (TS 1.1 §7.3.1): it gets one that lets every server read, write and execute it,
+  /// owned by no server (65535: only a bootstrap server changes it). Instances a server
+  /// creates get theirs from the data model, owned by their creator.
+  void ensureAccessControl();
+  void laterEnsureAccessControl() {
+    if (aclTimer_) return;
+    aclTimer_ = loop_.addTimer(std::chrono::milliseconds(0), [this] {
+      aclTimer_.reset();
+      ensureAccessControl();
+    });
+  }
   void objectsChanged() {
     for (auto& server : servers_) server->registration().objectsChanged();
   }
@@ -100,10 +129,24 @@ class Daemon final : public TreeListener {
   void publishServer(std::uint16_t shortId);
   /// What the Manager's Register, UpdateRegistration, Deregister, ... do.
   ManagerActions managerActions();
+  /// Brings the server connections in line with the Security and Server instances: drops
+  /// those whose account is gone (or moved), opens and registers the new ones. With
+  /// `restartAll` every connection is made anew (after a bootstrap).
+  void reconcileServers(bool restartAll);
+  void addServerConnection(const ServerConfig& server);
+  void removeServerConnection(std::size_t index);
+  /// Client-initiated bootstrap; an error when there is no Bootstrap-Server account.
+  Status startBootstrap(const std::string& why);
+  void bootstrapFinished(bool success, const std::string& reason);
+  /// A server connection changed state: when every server has failed, bootstrap (TS 1.1
+  /// "Bootstrap on Registration Failure", /1/x/16, true by default).
+  void serverStateChanged(std::uint16_t shortId);
+  bool bootstrapping() const { return bootstrap_ && bootstrap_->machine().active(); }
 
   const Config& config_;
   ObjectRegistry registry_;
   ObjectTree tree_;
+  AccessControl access_;       // object 2, enforced once there is more than one server
   AttributeStore attributes_;  // every server's Write-Attributes: DM writes, observe reads
   DataModel dataModel_;
   EventLoop loop_;
@@ -112,6 +155,11 @@ class Daemon final : public TreeListener {
   std::vector<std::unique_ptr<ServerConnection>> servers_;
   std::unique_ptr<ObserveManager> observe_;  // refers to servers_: destroyed before them
   std::unique_ptr<DbusService> dbus_;
+  std::unique_ptr<StateKeeper> state_;  // saves objects 0-2 and attributes as they change
+  /// The Bootstrap-Server connection while a bootstrap is under way (or kept for a
+  /// server-initiated one); null otherwise.
+  std::unique_ptr<BootstrapConnection> bootstrap_;
+  std::optional<EventLoop::TimerId> aclTimer_;
   std::string lastState_;
   bool stopping_ = false;
   std::shared_ptr<spdlog::logger> logger_ = log::get("daemon");
@@ -129,6 +177,7 @@ std::string Daemon::state() const {
     active |= s != S::Deregistered && s != S::Idle;
   }
   if (stopping_) return active ? "deregistering" : "stopped";
+  if (bootstrapping()) return "bootstrapping";
   if (registered) return "registered";
   if (registering) return "registering";
   return "idle";
@@ -175,6 +224,13 @@ void Daemon::executed(const Instance& instance, std::uint16_t rid, const std::st
   }
   if (instance.objectId() != server_object::kObjectId) return;
   // The 2.04 to the Execute goes first (TS E.2), so the Update or De-register follows it.
+  if (rid == kBootstrapRequestTrigger) {
+    loop_.addTimer(std::chrono::milliseconds(0), [this] {
+      if (auto started = startBootstrap("the Bootstrap-Request Trigger was executed"); !started)
+        logger_->warn("cannot bootstrap: {}", started.error().message);
+    });
+    return;
+  }
   if (rid == server_object::kRegistrationUpdateTrigger)
     laterForServerOf(instance, [](ServerConnection& server) { server.triggerUpdate(); });
   else if (rid == server_object::kDisable)
@@ -182,6 +238,8 @@ void Daemon::executed(const Instance& instance, std::uint16_t rid, const std::st
 }
 
 DmResponse Daemon::serve(const DmRequest& request, void* peer) {
+  // The Bootstrap-Server's requests go to the Bootstrap interface, with its own rules.
+  if (bootstrap_ && peer == bootstrap_.get()) return bootstrap_->serve(request);
   DmRequest copy = request;
   if (auto* server = static_cast<ServerConnection*>(peer)) {
     copy.serverVersion = server->config().version;
@@ -247,10 +305,9 @@ ManagerActions Daemon::managerActions() {
     return forEach([](ServerConnection& s) { s.registration().shutdown(); });
   };
   actions.bootstrap = [this]() -> Status {
-    return Error{
-        CoapCode::NotImplemented,
-        config_.bootstrap ? "bootstrap is not supported yet" : "no bootstrap server configured",
-        ErrorKind::Failed};
+    if (stopping_)
+      return Error{CoapCode::ServiceUnavailable, "the daemon is shutting down", ErrorKind::Failed};
+    return startBootstrap("asked for over D-Bus (Manager.Bootstrap)");
   };
   actions.addDefinitions = [this](std::vector<ObjectDef> defs) -> Status {
     for (auto& def : defs) registry_.add(std::move(def));
@@ -259,11 +316,137 @@ ManagerActions Daemon::managerActions() {
   return actions;
 }
 
+void Daemon::addServerConnection(const ServerConfig& server) {
+  auto connection = std::make_unique<ServerConnection>(
+      loop_, *coap_, tree_, server, config_.endpoint, config_.registration,
+      [this, id = server.shortId] { serverStateChanged(id); });
+  ServerConnection* raw = connection.get();
+  raw->setRegisterHook([this, raw] { observe_->dropServer(raw); });
+  raw->setDeregisterHook([this, raw] { observe_->dropServer(raw); });
+  servers_.push_back(std::move(connection));
+  if (!stopping_) raw->start();
+  publishServer(server.shortId);
+}
+
+void Daemon::removeServerConnection(std::size_t index) {
+  ServerConnection* connection = servers_[index].get();
+  const std::uint16_t shortId = connection->shortId();
+  observe_->dropServer(connection);
+  attributes_.removeServer(shortId);
+  servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
+  if (dbus_) dbus_->serverRemoved(shortId);
+  logger_->info("server {}: no longer provisioned", shortId);
+}
+
+void Daemon::ensureAccessControl() {
+  if (!access_.enforced()) return;
+  for (const Instance* instance : tree_.allInstances()) {
+    const std::uint16_t oid = instance->objectId();
+    if (oid <= kAccessControlObject || access_.controlOf(oid, instance->instanceId())) continue;
+    // Server object instances belong to their server; everything else is the gateway's.
+    const bool serverInstance = oid == server_object::kObjectId;
+    ResourceData rights;
+    rights.id = bootstrap_ids::kAcl;
+    rights.type = ResourceType::Integer;
+    rights.multiple = true;
+    std::int64_t owner = acl::kMaxId;
+    if (serverInstance) {
+      owner = readServerAccount(*instance).shortId;
+    } else {
+      rights.instances[acl::kDefaultEntry] = std::int64_t{acl::kRead | acl::kWrite | acl::kExecute};
+    }
+    std::vector<ResourceData> values{
+        ResourceData{
+            bootstrap_ids::kAclObjectId, ResourceType::Integer, false, std::int64_t{oid}, {}},
+        ResourceData{bootstrap_ids::kAclInstanceId,
+                     ResourceType::Integer,
+                     false,
+                     std::int64_t{instance->instanceId()},
+                     {}},
+        rights,
+        ResourceData{bootstrap_ids::kAclOwner, ResourceType::Integer, false, owner, {}},
+    };
+    std::uint16_t iid = 0;
+    while (tree_.find(kAccessControlObject, iid)) ++iid;
+    if (auto added = tree_.addInstance(kAccessControlObject, iid, values, ""); !added)
+      logger_->warn("cannot add access control for /{}/{}: {}", oid, instance->instanceId(),
+                    added.error().message);
+  }
+}
+
+void Daemon::reconcileServers(bool restartAll) {
+  const auto wanted = serverAccountsFrom(tree_, config_);
+  for (std::size_t i = servers_.size(); i-- > 0;) {
+    const auto& have = servers_[i]->config();
+    const bool kept = std::any_of(wanted.begin(), wanted.end(), [&](const ServerConfig& w) {
+      return w.shortId == have.shortId && w.uri == have.uri;
+    });
+    if (restartAll || !kept) removeServerConnection(i);
+  }
+  for (const auto& account : wanted) {
+    const bool present = std::any_of(servers_.begin(), servers_.end(), [&](const auto& server) {
+      return server->shortId() == account.shortId;
+    });
+    if (!present) addServerConnection(account);
+  }
+  ensureAccessControl();
+  stateChanged();
+}
+
+Status Daemon::startBootstrap(const std::string& why) {
+  if (bootstrapping()) return {};
+  if (bootstrapAccounts(tree_).empty() && !config_.bootstrap)
+    return Error{CoapCode::NotFound, "no Bootstrap-Server account is provisioned",
+                 ErrorKind::Failed};
+  logger_->info("bootstrapping: {}", why);
+  if (!bootstrap_) {
+    BootstrapConnection::Options options;
+    options.endpoint = config_.endpoint;
+    if (config_.bootstrap) options.fallbackUri = config_.bootstrap->uri;
+    bootstrap_ = std::make_unique<BootstrapConnection>(
+        loop_, *coap_, tree_, &attributes_, options,
+        [this](bool success, const std::string& reason) { bootstrapFinished(success, reason); });
+  }
+  // Nothing the Bootstrap-Server writes is durable before its Finish.
+  state_->hold();
+  bootstrap_->start();
+  stateChanged();
+  return {};
+}
+
+void Daemon::bootstrapFinished(bool success, const std::string& reason) {
+  if (success) {
+    logger_->info("bootstrap finished: registering with the provisioned servers");
+    if (auto saved = state_->commit(); !saved)
+      logger_->error("the new provisioning could not be saved: {}", saved.error().message);
+  } else {
+    logger_->error("bootstrap failed: {}", reason);
+    state_->rollback();
+  }
+  reconcileServers(success);
+  stateChanged();
+}
+
+void Daemon::serverStateChanged(std::uint16_t shortId) {
+  stateChanged();
+  publishServer(shortId);
+  if (stopping_ || bootstrapping() || servers_.empty()) return;
+  const bool allFailed = std::all_of(servers_.begin(), servers_.end(), [](const auto& server) {
+    return server->registration().state() == RegistrationMachine::State::Failed;
+  });
+  if (!allFailed || bootstrapAccounts(tree_).empty()) return;
+  loop_.addTimer(std::chrono::milliseconds(0), [this] {
+    if (auto started = startBootstrap("no server could be registered with"); !started)
+      logger_->warn("cannot bootstrap: {}", started.error().message);
+  });
+}
+
 void Daemon::beginShutdown() {
   if (stopping_) return;
   logger_->info("shutting down");
   sd_notify(0, "STOPPING=1");
   stopping_ = true;
+  if (bootstrap_) bootstrap_->stop();
   for (auto& server : servers_) server->registration().shutdown();
   loop_.addTimer(kDeregisterGrace, [this] {
     logger_->warn("leaving without every De-register answered");
@@ -308,51 +491,56 @@ int Daemon::run() {
                                     static_cast<std::uint16_t>(config_.coap.maxRetransmit)});
   coap_->setRequestHandler(
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
-  for (const auto& server : config_.servers)
-    servers_.push_back(std::make_unique<ServerConnection>(loop_, *coap_, tree_, server,
-                                                          config_.endpoint, config_.registration,
-                                                          [this, id = server.shortId] {
-                                                            stateChanged();
-                                                            publishServer(id);
-                                                          }));
-
-  logger_->info("lwm2md {} starting as endpoint '{}' with {} server(s)", LWM2MD_VERSION,
-                config_.endpoint, servers_.size());
+  coap_->setBootstrapFinishHandler([this](void* peer) -> std::optional<DmResponse> {
+    if (!bootstrap_ || peer != bootstrap_.get()) return std::nullopt;
+    return bootstrap_->serveFinish();
+  });
   observe_ = std::make_unique<ObserveManager>(
       loop_, *coap_, tree_, dataModel_.attributes(),
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
-  coap_->setObserveHandler(
-      [this](const DmRequest& request, const ObserveRequest& observe, void* peer) {
-        auto* server = static_cast<ServerConnection*>(peer);
-        // Observations changed: tell the bus once this request is answered.
-        if (server)
-          loop_.addTimer(std::chrono::milliseconds(0),
-                         [this, id = server->config().shortId] { publishServer(id); });
-        return observe_->handle(request, observe, server);
-      });
+  coap_->setObserveHandler([this](const DmRequest& request, const ObserveRequest& observe,
+                                  void* peer) {
+    if (bootstrap_ && peer == bootstrap_.get())
+      return ObserveResponse{
+          DmResponse::error(CoapCode::MethodNotAllowed, "no Observe on the Bootstrap interface"),
+          std::nullopt};
+    auto* server = static_cast<ServerConnection*>(peer);
+    // Observations changed: tell the bus once this request is answered.
+    if (server)
+      loop_.addTimer(std::chrono::milliseconds(0),
+                     [this, id = server->config().shortId] { publishServer(id); });
+    return observe_->handle(request, observe, server);
+  });
   coap_->setNotificationFailureHandler(
       [this](void* peer, const std::vector<std::uint8_t>& token, int mid, NotificationFailure why) {
-        if (!peer) return;
+        if (!peer || (bootstrap_ && peer == bootstrap_.get())) return;
         auto* server = static_cast<ServerConnection*>(peer);
         observe_->notificationFailed(server, token, mid, why);
         // Observations may have ended: tell the bus from the loop, outside libcoap's callback.
         loop_.addTimer(std::chrono::milliseconds(0),
                        [this, id = server->config().shortId] { publishServer(id); });
       });
-  for (auto& server : servers_) {
-    ServerConnection* connection = server.get();
-    connection->setRegisterHook([this, connection] { observe_->dropServer(connection); });
-    connection->setDeregisterHook([this, connection] { observe_->dropServer(connection); });
+  // Saved provisioning (a bootstrap's, or servers' later writes) replaces the factory one.
+  state_ = std::make_unique<StateKeeper>(loop_, tree_, attributes_, config_.stateDir);
+  const bool restored = state_->restore();
+  const auto accounts = serverAccountsFrom(tree_, config_);
+  logger_->info("lwm2md {} starting as endpoint '{}' with {} server(s){}", LWM2MD_VERSION,
+                config_.endpoint, accounts.size(), restored ? " (saved state)" : "");
+  reconcileServers(false);
+  if (accounts.empty()) {
+    if (auto started = startBootstrap("no LwM2M server is provisioned"); !started)
+      logger_->warn("nothing to register with: {}", started.error().message);
   }
-  for (auto& server : servers_) server->start();
   sd_notify(0, "READY=1");
   stateChanged();
 
   loop_.run();
   tree_.removeListener(this);
   dbus_.reset();
+  bootstrap_.reset();
   observe_.reset();
   servers_.clear();
+  state_.reset();
   logger_->info("stopped");
   return kExitOk;
 }

@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "config/coap_uri.hpp"
+#include "config/key_material.hpp"
 #include "config/table_reader.hpp"
 
 namespace lwm2md {
@@ -45,14 +46,6 @@ std::string hostName() {
   return std::string(buffer.data());
 }
 
-bool isHex(std::string_view text) {
-  if (text.empty() || text.size() % 2 != 0) return false;
-  for (char c : text) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 // LwM2M 1.1 binding letters: U(DP), T(CP), S(MS), N(on-IP), plus Q(ueue mode). 1.0 knows only
 // U, S and Q, and a binding must name at least one transport.
 std::string bindingProblem(std::string_view binding, std::string_view version) {
@@ -73,59 +66,126 @@ std::string bindingProblem(std::string_view binding, std::string_view version) {
   return {};
 }
 
-// Fields shared by [[server]] and [bootstrap].
-struct SecurityRefs {
-  std::string& security;
-  std::string& pskIdentity;
-  std::string& pskKey;
-  std::string& pskKeyFile;
+// One piece of key material: given inline (`key`) or as a file (`key`_file), used by some
+// security modes and required by some of them.
+struct KeyItem {
+  std::string_view key;
+  KeyMaterial kind;
+  std::vector<std::uint8_t> SecurityConfig::*field;
+  std::string_view usedBy;    // the modes that read it, as the message names them
+  std::string_view required;  // the mode that needs it ("" when optional everywhere)
 };
 
-void readSecurity(TableReader& r, SecurityRefs out, std::optional<bool> secureUri) {
+constexpr std::array<KeyItem, 6> kKeyItems{{
+    {"psk_key", KeyMaterial::PskKey, &SecurityConfig::secretKey, "\"psk\"", "psk"},
+    {"certificate", KeyMaterial::Certificate, &SecurityConfig::identity, "\"cert\"", "cert"},
+    {"server_certificate", KeyMaterial::Certificate, &SecurityConfig::serverKey, "\"cert\"", ""},
+    {"public_key", KeyMaterial::PublicKey, &SecurityConfig::identity, "\"rpk\"", "rpk"},
+    {"server_public_key", KeyMaterial::PublicKey, &SecurityConfig::serverKey, "\"rpk\"", ""},
+    {"private_key", KeyMaterial::PrivateKey, &SecurityConfig::secretKey, "\"cert\" or \"rpk\"",
+     "cert rpk"},
+}};
+
+bool usedIn(const KeyItem& item, std::string_view mode) {
+  return item.usedBy.find(fmt::format("\"{}\"", mode)) != std::string_view::npos;
+}
+
+bool requiredIn(const KeyItem& item, std::string_view mode) {
+  for (std::size_t at = 0; at < item.required.size();) {
+    std::size_t end = item.required.find(' ', at);
+    if (end == std::string_view::npos) end = item.required.size();
+    if (item.required.substr(at, end - at) == mode) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+// Reads one item into `out`: exactly one of the inline value and the file, decoded to bytes.
+void readKeyItem(TableReader& r, const KeyItem& item, SecurityConfig& out,
+                 const std::filesystem::path& baseDir) {
+  const std::string fileKey = fmt::format("{}_file", item.key);
+  auto inlineValue = r.string(item.key);
+  auto fileValue = r.string(fileKey);
+  const bool hasInline = r.has(item.key);
+  const bool hasFile = r.has(fileKey);
+  if (!usedIn(item, out.mode)) {
+    // Keys left over from another mode would be silently ignored: say so instead.
+    for (std::string_view k : {std::string_view(item.key), std::string_view(fileKey)}) {
+      if (r.has(k)) r.fail(k, fmt::format("is only used with security = {}", item.usedBy));
+    }
+    return;
+  }
+  if (hasInline && hasFile) {
+    r.fail(fileKey, fmt::format("{} and {} are mutually exclusive", item.key, fileKey));
+    return;
+  }
+  if (!hasInline && !hasFile) {
+    if (requiredIn(item, out.mode))
+      r.fail(item.key,
+             fmt::format("security = \"{}\" needs {} or {}", out.mode, item.key, fileKey));
+    return;
+  }
+  if (inlineValue) {
+    auto bytes = decodeInlineKey(*inlineValue, item.kind);
+    if (bytes) {
+      out.*item.field = std::move(*bytes);
+    } else {
+      r.fail(item.key, bytes.error().message);
+    }
+  } else if (fileValue) {
+    if (fileValue->empty()) {
+      r.fail(fileKey, "must not be empty");
+      return;
+    }
+    // A relative path is relative to the config file, not to wherever the daemon started.
+    const std::filesystem::path path = baseDir / *fileValue;
+    auto bytes = readKeyFile(path, item.kind);
+    if (bytes) {
+      out.*item.field = std::move(*bytes);
+    } else {
+      r.fail(fileKey, bytes.error().message);
+    }
+  }
+}
+
+void readSecurity(TableReader& r, SecurityConfig& out, std::optional<bool> secureUri,
+                  const std::filesystem::path& baseDir) {
   if (auto v = r.string("security")) {
     if (*v == "nosec" || *v == "psk" || *v == "cert" || *v == "rpk") {
-      out.security = *v;
+      out.mode = *v;
     } else {
       r.fail("security", "must be one of nosec, psk, cert, rpk");
-      // Checking the PSK keys against a mode the user did not mean would only add noise.
-      for (std::string_view k : {"psk_identity", "psk_key", "psk_key_file"}) r.get(k);
+      // Checking the keys against a mode the user did not mean would only add noise.
+      r.get("psk_identity");
+      for (const KeyItem& item : kKeyItems) {
+        r.get(item.key);
+        r.get(fmt::format("{}_file", item.key));
+      }
       return;
     }
   }
   auto identity = r.string("psk_identity");
-  auto key = r.string("psk_key");
-  auto keyFile = r.string("psk_key_file");
-  if (identity) out.pskIdentity = *identity;
-  if (key) out.pskKey = *key;
-  if (keyFile) out.pskKeyFile = *keyFile;
-
-  if (out.security == "psk") {
-    if (!r.has("psk_identity")) r.fail("psk_identity", "is required when security = \"psk\"");
-    if (identity && identity->empty()) r.fail("psk_identity", "must not be empty");
-    const bool hasKey = r.has("psk_key");
-    const bool hasKeyFile = r.has("psk_key_file");
-    if (!hasKey && !hasKeyFile) {
-      r.fail("psk_key", "security = \"psk\" needs psk_key or psk_key_file");
-    } else if (hasKey && hasKeyFile) {
-      r.fail("psk_key_file", "psk_key and psk_key_file are mutually exclusive");
+  if (out.mode == "psk") {
+    if (!r.has("psk_identity")) {
+      r.fail("psk_identity", "is required when security = \"psk\"");
+    } else if (identity && identity->empty()) {
+      r.fail("psk_identity", "must not be empty");
+    } else if (identity) {
+      out.identity.assign(identity->begin(), identity->end());
     }
-    if (key && !isHex(*key)) r.fail("psk_key", "must be a non-empty, even-length hex string");
-    if (keyFile && keyFile->empty()) r.fail("psk_key_file", "must not be empty");
-  } else {
-    // Keys left over from a PSK setup would be silently ignored: say so instead.
-    for (std::string_view k : {"psk_identity", "psk_key", "psk_key_file"}) {
-      if (r.has(k)) r.fail(k, "is only used with security = \"psk\"");
-    }
+  } else if (r.has("psk_identity")) {
+    r.fail("psk_identity", "is only used with security = \"psk\"");
   }
+  for (const KeyItem& item : kKeyItems) readKeyItem(r, item, out, baseDir);
 
   // The scheme and the mode must agree: coaps:// with NoSec has no keys to shake hands with,
   // and coap:// with keys would send them nowhere.
   if (secureUri) {
-    const bool nosec = out.security == "nosec";
+    const bool nosec = out.mode == "nosec";
     if (*secureUri && nosec) {
       r.fail("security", "coaps:// needs security = psk, cert or rpk");
     } else if (!*secureUri && !nosec) {
-      r.fail("security", fmt::format("security = \"{}\" needs a coaps:// uri", out.security));
+      r.fail("security", fmt::format("security = \"{}\" needs a coaps:// uri", out.mode));
     }
   }
 }
@@ -147,15 +207,15 @@ std::optional<bool> readUri(TableReader& r, std::string& out) {
   return uri->secure;
 }
 
-BootstrapConfig readBootstrap(TableReader& r) {
+BootstrapConfig readBootstrap(TableReader& r, const std::filesystem::path& baseDir) {
   BootstrapConfig b;
   std::optional<bool> secure = readUri(r, b.uri);
-  readSecurity(r, {b.security, b.pskIdentity, b.pskKey, b.pskKeyFile}, secure);
+  readSecurity(r, b.security, secure, baseDir);
   r.finish();
   return b;
 }
 
-ServerConfig readServer(TableReader& r) {
+ServerConfig readServer(TableReader& r, const std::filesystem::path& baseDir) {
   ServerConfig s;
   std::optional<bool> secure = readUri(r, s.uri);
   if (auto v = r.integer("short_id", 1, 65534)) s.shortId = static_cast<std::uint16_t>(*v);
@@ -175,7 +235,7 @@ ServerConfig readServer(TableReader& r) {
       r.fail("binding", problem);
     }
   }
-  readSecurity(r, {s.security, s.pskIdentity, s.pskKey, s.pskKeyFile}, secure);
+  readSecurity(r, s.security, secure, baseDir);
   if (auto v = r.boolean("notify_confirmable")) s.notifyConfirmable = *v;
   auto pmin = r.integer("default_pmin", 0, kMaxU32);
   auto pmax = r.integer("default_pmax", 0, kMaxU32);
@@ -188,7 +248,8 @@ ServerConfig readServer(TableReader& r) {
   return s;
 }
 
-void readServers(TableReader& top, std::vector<ServerConfig>& out) {
+void readServers(TableReader& top, std::vector<ServerConfig>& out,
+                 const std::filesystem::path& baseDir) {
   const toml::node* node = top.get("server");
   if (node == nullptr) return;
   const toml::array* array = node->as_array();
@@ -207,7 +268,7 @@ void readServers(TableReader& top, std::vector<ServerConfig>& out) {
       continue;
     }
     TableReader r(diag, *table, name + ".");
-    ServerConfig server = readServer(r);
+    ServerConfig server = readServer(r, baseDir);
     // The Short Server ID is how the Server and Security objects refer to each other.
     for (std::size_t j = 0; j < out.size(); ++j) {
       if (out[j].shortId == server.shortId) {
@@ -323,6 +384,7 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
   }
 
   Diagnostics diag(file);
+  const std::filesystem::path baseDir = source.parent_path();
   Config config;
   config.sourceFile = source;
   TableReader top(diag, root, "");
@@ -330,9 +392,9 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
 
   if (const toml::table* t = top.table("bootstrap")) {
     TableReader r(diag, *t, "bootstrap.");
-    config.bootstrap = readBootstrap(r);
+    config.bootstrap = readBootstrap(r, baseDir);
   }
-  readServers(top, config.servers);
+  readServers(top, config.servers, baseDir);
   // Only when nothing was written at all: a present but broken server or bootstrap table has
   // been reported already.
   const toml::node* servers = top.get("server");

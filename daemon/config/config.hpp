@@ -11,17 +11,26 @@
 
 namespace lwm2md {
 
+/// How a session to a server is secured, with the key material already decoded to bytes (the
+/// config names files or gives hex/base64; this holds what goes into the Security object).
+/// The bytes are secret in part: never log them.
+struct SecurityConfig {
+  std::string mode = "nosec";  // nosec | psk | cert | rpk
+  std::vector<std::uint8_t>
+      identity;  // -> /0/x/3: PSK identity, own cert DER, own RPK public key DER
+  std::vector<std::uint8_t>
+      serverKey;  // -> /0/x/4: server cert / CA DER, or server RPK public key DER
+  std::vector<std::uint8_t> secretKey;  // -> /0/x/5: PSK key, or own private key DER
+};
+
 /// One factory-provisioned LwM2M server ([[server]] table).
 struct ServerConfig {
-  std::string uri;                 // coap://host:port (coaps:// accepted, DTLS comes later)
+  std::string uri;                 // coap://host:port, or coaps:// with DTLS
   std::uint16_t shortId = 1;       // 1..65534
   std::uint32_t lifetime = 86400;  // seconds, >= 1
   std::string binding = "U";       // U, UQ, S, ... (LwM2M binding letters)
   std::string version = "1.1";     // "1.0" or "1.1"
-  std::string security = "nosec";  // nosec | psk | cert | rpk
-  std::string pskIdentity;
-  std::string pskKey;  // hex
-  std::string pskKeyFile;
+  SecurityConfig security;
   bool notifyConfirmable = false;  // notifications as CON
   std::uint32_t defaultPmin = 0;   // Server object resource 2
   std::uint32_t defaultPmax = 0;   // Server object resource 3 (0 = none)
@@ -30,10 +39,7 @@ struct ServerConfig {
 /// [bootstrap] table (optional; used by a later issue).
 struct BootstrapConfig {
   std::string uri;
-  std::string security = "nosec";
-  std::string pskIdentity;
-  std::string pskKey;
-  std::string pskKeyFile;
+  SecurityConfig security;
 };
 
 /// [device] table: the Device object's protocol resources.
@@ -80,7 +86,8 @@ struct Config {
 /// Loads and validates a TOML config file. Unknown keys, wrong types and out-of-range values
 /// are errors whose message names the file, the line and the key, e.g.
 ///   "/etc/lwm2md/lwm2md.toml:12: key 'server[0].lifetime': must be an integer >= 1"
-/// A TOML syntax error gives the parser's line and column.
+/// A TOML syntax error gives the parser's line and column. Key files (psk_key_file, ...) are
+/// read while loading; a relative one is taken relative to the config file's directory.
 Result<Config> loadConfig(const std::filesystem::path& file);
 /// The same from text (`source` names it in messages); used by tests and fuzzing.
 Result<Config> parseConfig(std::string_view text, const std::filesystem::path& source);

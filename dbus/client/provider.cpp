@@ -16,6 +16,7 @@ constexpr const char* kService = "org.lwm2md1";
 constexpr const char* kManagerPath = "/org/lwm2md1";
 constexpr const char* kManagerIface = "org.lwm2md1.Manager";
 constexpr const char* kInstanceIface = "org.lwm2md1.Instance";
+constexpr const char* kProviderIface = "org.lwm2md1.Provider";
 // process() handles at most this many messages per call, so that a flood cannot keep the
 // caller's loop from its other work; whatever is left is handled on the next call.
 constexpr int kMaxMessagesPerProcess = 10000;
@@ -40,6 +41,39 @@ std::unique_ptr<sdbus::IConnection> open(const Bus& bus) {
   return sdbus::createSystemBusConnection();
 }
 
+// D-Bus error name syntax: at least two '.'-separated elements of [A-Za-z0-9_], none starting
+// with a digit, 255 bytes at most. sd-bus cannot send a reply with any other name.
+bool isErrorName(const std::string& name) {
+  if (name.empty() || name.size() > 255) return false;
+  std::size_t elements = 0;
+  std::size_t length = 0;
+  for (const char c : name) {
+    if (c == '.') {
+      if (length == 0) return false;
+      ++elements;
+      length = 0;
+      continue;
+    }
+    const bool digit = c >= '0' && c <= '9';
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    if (!alpha && !(digit && length > 0)) return false;
+    ++length;
+  }
+  return length > 0 && elements >= 1;
+}
+
+// A handler's Error as the D-Bus error the daemon maps to a CoAP code.
+sdbus::Error toSdbus(const Error& error) {
+  if (error.name.empty()) return sdbus::Error(errors::kFailed, error.message);
+  if (!isErrorName(error.name))
+    return sdbus::Error(errors::kFailed, error.name + ": " + error.message);
+  return sdbus::Error(error.name, error.message);
+}
+
+std::string where(std::uint16_t oid, std::uint16_t iid) {
+  return "/" + std::to_string(oid) + "/" + std::to_string(iid);
+}
+
 }  // namespace
 
 struct Provider::Impl {
@@ -49,6 +83,20 @@ struct Provider::Impl {
   std::map<std::pair<std::uint16_t, std::uint16_t>, std::unique_ptr<sdbus::IProxy>> instances;
   WrittenHandler written;
   ExecutedHandler executed;
+  // Callback instances and the object that answers the daemon's calls for all of them.
+  std::map<std::pair<std::uint16_t, std::uint16_t>, CallbackHandlers> callbacks;
+  std::unique_ptr<sdbus::IObject> callbackObject;
+
+  /// Exports kCallbackObjectPath (once). Throws sdbus::Error.
+  void exportCallbackObject();
+  /// The handlers of an instance; throws NotFound for one this provider did not add.
+  const CallbackHandlers& handlersOf(std::uint16_t oid, std::uint16_t iid) const {
+    auto it = callbacks.find({oid, iid});
+    if (it == callbacks.end())
+      throw sdbus::Error(errors::kNotFound,
+                         "this provider has no callback instance " + where(oid, iid));
+    return it->second;
+  }
 
   /// A proxy for calls on any instance (its own when this provider added it).
   template <typename F>
@@ -60,11 +108,81 @@ struct Provider::Impl {
   }
 };
 
+namespace {
+
+// Runs a handler, turning its Error (or an exception it throws) into the reply's D-Bus error.
+template <typename F>
+auto answer(F f) {
+  try {
+    return f();
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw sdbus::Error(errors::kFailed, std::string("the provider failed: ") + e.what());
+  }
+}
+
+sdbus::Error refused(const char* operation, std::uint16_t oid, std::uint16_t iid) {
+  return sdbus::Error(
+      errors::kNotPermitted,
+      std::string(operation) + " is not supported by the provider of " + where(oid, iid));
+}
+
+}  // namespace
+
+void Provider::Impl::exportCallbackObject() {
+  if (callbackObject) return;
+  auto object = sdbus::createObject(*connection, kCallbackObjectPath);
+  object->registerMethod("Read")
+      .onInterface(kProviderIface)
+      .withInputParamNames("object_id", "instance_id", "resource_ids")
+      .withOutputParamNames("values")
+      .implementedAs([this](std::uint16_t oid, std::uint16_t iid,
+                            const std::vector<std::uint16_t>& rids) -> DbusValueMap {
+        return answer([&] {
+          const auto& handlers = handlersOf(oid, iid);
+          if (!handlers.read) throw refused("Read", oid, iid);
+          auto values = handlers.read(oid, iid, rids);
+          if (!values) throw toSdbus(values.error());
+          return toVariants(*values);
+        });
+      });
+  object->registerMethod("Write")
+      .onInterface(kProviderIface)
+      .withInputParamNames("object_id", "instance_id", "values", "replace")
+      .implementedAs(
+          [this](std::uint16_t oid, std::uint16_t iid, const DbusValueMap& values, bool replace) {
+            answer([&] {
+              const auto& handlers = handlersOf(oid, iid);
+              if (!handlers.write) throw refused("Write", oid, iid);
+              if (auto status = handlers.write(oid, iid, fromVariants(values), replace); !status)
+                throw toSdbus(status.error());
+            });
+          });
+  object->registerMethod("Execute")
+      .onInterface(kProviderIface)
+      .withInputParamNames("object_id", "instance_id", "resource_id", "arguments")
+      .implementedAs(
+          [this](std::uint16_t oid, std::uint16_t iid, std::uint16_t rid, const std::string& args) {
+            answer([&] {
+              const auto& handlers = handlersOf(oid, iid);
+              if (!handlers.execute) throw refused("Execute", oid, iid);
+              if (auto status = handlers.execute(oid, iid, rid, args); !status)
+                throw toSdbus(status.error());
+            });
+          });
+  // Create and Delete are left out: this library offers instances, not whole objects, and a
+  // missing method is the daemon's signal to refuse them (4.05).
+  object->finishRegistration();
+  callbackObject = std::move(object);
+}
+
 Provider::Provider(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Provider::~Provider() {
-  // Proxies first: they refer to the connection.
+  // Proxies and the exported object first: they refer to the connection.
   impl_->instances.clear();
+  impl_->callbackObject.reset();
   impl_->manager.reset();
 }
 
@@ -124,6 +242,31 @@ Result<InstanceRef> Provider::addInstance(std::uint16_t objectId, std::uint16_t 
   }
 }
 
+Result<InstanceRef> Provider::addCallbackInstance(std::uint16_t objectId, std::uint16_t instanceId,
+                                                  CallbackHandlers handlers) {
+  try {
+    // The object must answer before the daemon can call it, i.e. before AddInstance.
+    impl_->exportCallbackObject();
+    std::map<std::string, sdbus::Variant> options;
+    options.emplace("provider", sdbus::Variant(sdbus::ObjectPath(kCallbackObjectPath)));
+    sdbus::ObjectPath path;
+    impl_->manager->callMethod("AddInstance")
+        .onInterface(kManagerIface)
+        .withArguments(objectId, instanceId, DbusValueMap{}, options)
+        .storeResultsTo(path);
+    // The daemon's calls wait in the connection's queue until process(): the handlers are in
+    // place before the first one is dispatched.
+    const auto slash = path.rfind('/');
+    const auto iid = static_cast<std::uint16_t>(std::stoul(path.substr(slash + 1)));
+    impl_->callbacks.insert_or_assign({objectId, iid}, std::move(handlers));
+    return InstanceRef{objectId, iid, path};
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
+  } catch (const std::exception& e) {
+    return Error{errors::kFailed, std::string("unexpected reply: ") + e.what()};
+  }
+}
+
 Status Provider::set(std::uint16_t objectId, std::uint16_t instanceId, const Values& values) {
   try {
     impl_->withInstance(objectId, instanceId, [&](sdbus::IProxy& proxy) {
@@ -157,6 +300,7 @@ Status Provider::remove(std::uint16_t objectId, std::uint16_t instanceId) {
       proxy.callMethod("Remove").onInterface(kInstanceIface);
     });
     impl_->instances.erase({objectId, instanceId});
+    impl_->callbacks.erase({objectId, instanceId});
     return {};
   } catch (const sdbus::Error& e) {
     return fromSdbus(e);

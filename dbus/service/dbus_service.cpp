@@ -124,16 +124,39 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
                                            const std::map<std::string, sdbus::Variant>& options) {
   reapRetired();
   bool shared = false;
+  std::optional<std::string> providerPath;
   for (const auto& [key, value] : options) {
     if (key == "shared" && value.containsValueOfType<bool>()) {
       shared = value.get<bool>();
     } else if (key == "shared") {
       throw dbusError(ErrorKind::InvalidType, "option 'shared' takes a boolean ('b')");
+    } else if (key == "provider" && value.containsValueOfType<sdbus::ObjectPath>()) {
+      providerPath = value.get<sdbus::ObjectPath>();
+      if (!isObjectPath(*providerPath))
+        throw dbusError(
+            ErrorKind::InvalidValue,
+            fmt::format("option 'provider': '{}' is not an object path", *providerPath));
+    } else if (key == "provider") {
+      throw dbusError(ErrorKind::InvalidType,
+                      "option 'provider' takes an object path ('o') of the caller's object "
+                      "implementing org.lwm2md1.Provider");
     } else {
-      throw dbusError(ErrorKind::InvalidValue,
-                      fmt::format("unknown option '{}': AddInstance knows 'shared' (b)", key));
+      throw dbusError(
+          ErrorKind::InvalidValue,
+          fmt::format("unknown option '{}': AddInstance knows 'shared' (b) and 'provider' (o)",
+                      key));
     }
   }
+  if (providerPath && shared)
+    throw dbusError(ErrorKind::InvalidValue,
+                    "options 'provider' and 'shared' exclude each other: a callback-provided "
+                    "instance lives as long as its provider's connection");
+  // The daemon asks the provider for every value: initial values would be a cache that goes
+  // stale at once.
+  if (providerPath && !values.empty())
+    throw dbusError(ErrorKind::InvalidValue,
+                    "a callback-provided instance (option 'provider') takes no values: the "
+                    "daemon reads them from the provider");
   // The owner is who the daemon watches for leaving the bus: without a name there is nobody.
   if (sender.empty())
     throw dbusError(ErrorKind::NotPermitted, "AddInstance needs a caller with a bus name");
@@ -154,8 +177,20 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
     throw dbusError(ErrorKind::Failed,
                     fmt::format("cannot export instance /{}/{} on the bus", oid, newIid));
   }
-  dbusLogger()->info("{} added instance /{}/{} ({})", sender, oid, newIid, def->name);
+  if (providerPath) {
+    providers_.insert_or_assign({oid, newIid}, ProviderRef{sender, *providerPath});
+    dbusLogger()->info("{} added instance /{}/{} ({}), provided by {}", sender, oid, newIid,
+                       def->name, *providerPath);
+  } else {
+    dbusLogger()->info("{} added instance /{}/{} ({})", sender, oid, newIid, def->name);
+  }
   return instancePath(oid, newIid);
+}
+
+std::optional<ProviderRef> DbusService::providerOf(std::uint16_t oid, std::uint16_t iid) const {
+  auto it = providers_.find({oid, iid});
+  if (it == providers_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::uint16_t DbusService::addObjectDefinition(const std::string& xml) {
@@ -377,6 +412,7 @@ void DbusService::instanceAdded(const Instance& instance) {
 }
 
 void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
+  providers_.erase({oid, iid});
   auto it = objects_.find({oid, iid});
   if (it == objects_.end()) return;
   std::unique_ptr<InstanceObject> object = std::move(it->second);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,7 @@
 
 #include "dbus/service/instance_object.hpp"
 #include "dbus/service/manager_object.hpp"
+#include "dbus/service/provider_ref.hpp"
 #include "dbus/service/server_object.hpp"
 #include "dbus/service/value_conversion.hpp"
 #include "model/result.hpp"
@@ -71,6 +73,11 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   /// Takes a server's object off the bus (InterfacesRemoved).
   void serverRemoved(std::uint16_t shortServerId);
 
+  /// The provider of a callback-provided instance (AddInstance option "provider"): the engine
+  /// reads, writes and executes through it (ProviderGateway) instead of the tree's values.
+  /// nullopt for every other instance, and once the instance is gone.
+  std::optional<ProviderRef> providerOf(std::uint16_t oid, std::uint16_t iid) const;
+
   /// "/org/lwm2md1/Object/<oid>/<iid>".
   static std::string instancePath(std::uint16_t oid, std::uint16_t iid) {
     return InstanceObject::pathFor(oid, iid);
@@ -122,6 +129,8 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   std::map<Key, std::unique_ptr<InstanceObject>> objects_;
   std::map<std::uint16_t, std::unique_ptr<ServerObject>> servers_;
   ManagerActions actions_;
+  // Callback-provided instances (AddInstance option "provider"), dropped with the instance.
+  std::map<Key, ProviderRef> providers_;
   // sdbus-c++ touches an object after its method handler returns, so an object removed from
   // within its own call (Remove) is kept here, off the tree, until the next safe point.
   std::vector<std::unique_ptr<InstanceObject>> retired_;

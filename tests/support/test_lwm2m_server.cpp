@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <coap3/coap.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -181,6 +182,17 @@ void releaseBuffer(coap_session_t* /*session*/, void* buffer) {
   delete static_cast<std::vector<uint8_t>*>(buffer);
 }
 
+// The negotiated cipher suite of a DTLS session, as GnuTLS names it ("" without DTLS).
+std::string cipherSuiteOf(coap_session_t* session) {
+  coap_tls_library_t library = COAP_TLS_LIBRARY_NOTLS;
+  void* tls = coap_session_get_tls(session, &library);
+  if (tls == nullptr || library != COAP_TLS_LIBRARY_GNUTLS) return {};
+  auto* g = static_cast<gnutls_session_t>(tls);
+  const char* name =
+      gnutls_cipher_suite_get_name(gnutls_kx_get(g), gnutls_cipher_get(g), gnutls_mac_get(g));
+  return name != nullptr ? name : "";
+}
+
 TestLwm2mServer* serverOf(coap_session_t* session) {
   return static_cast<TestLwm2mServer*>(coap_get_app_data(coap_session_get_context(session)));
 }
@@ -195,6 +207,10 @@ struct ServerCallbacks {
     TestLwm2mServer* self = serverOf(session);
     const auto path = uriPath(request);
     const auto method = coap_pdu_get_code(request);
+    if (path.size() == 1 && path[0] == "bs" && method == COAP_REQUEST_CODE_POST) {
+      onBootstrapRequest(*self, session, request, query, response);
+      return;
+    }
     if (path.empty() || path[0] != "rd" || path.size() > 2) {
       setCode(response, kNotFound);
       return;
@@ -240,6 +256,7 @@ struct ServerCallbacks {
       self.registrations_[event.location] =
           RegistrationRecord{event.location, ep->second, event.query, event.payload};
       self.latestLocation_ = event.location;
+      self.registerCipherSuite_ = cipherSuiteOf(session);
       self.setPeer(session);
       coap_add_option(response, COAP_OPTION_LOCATION_PATH, 2,
                       reinterpret_cast<const uint8_t*>("rd"));
@@ -290,6 +307,22 @@ struct ServerCallbacks {
     self.record(std::move(event));
   }
 
+  // Bootstrap-Request (POST /bs?ep=..&pct=..): recorded, answered with the configured code; its
+  // sender becomes the peer that bootstrapWrite() and the other helpers address.
+  static void onBootstrapRequest(TestLwm2mServer& self, coap_session_t* session,
+                                 const coap_pdu_t* request, const coap_string_t* query,
+                                 coap_pdu_t* response) {
+    Event event;
+    event.kind = Event::Kind::BootstrapRequest;
+    event.query = parseQuery(query);
+    auto data = body(request);
+    event.payload.assign(data.begin(), data.end());
+    event.code = self.bootstrapCode_;
+    self.setPeer(session);
+    setCode(response, event.code);
+    self.record(std::move(event));
+  }
+
   static coap_response_t onResponse(coap_session_t* session, const coap_pdu_t* /*sent*/,
                                     const coap_pdu_t* received, const coap_mid_t /*mid*/) {
     TestLwm2mServer* self = serverOf(session);
@@ -330,7 +363,13 @@ struct ServerCallbacks {
   }
 };
 
-TestLwm2mServer::TestLwm2mServer() {
+TestLwm2mServer::TestLwm2mServer() : TestLwm2mServer(std::optional<ServerSecurity>{}) {}
+
+TestLwm2mServer::TestLwm2mServer(ServerSecurity security)
+    : TestLwm2mServer(std::optional<ServerSecurity>(std::move(security))) {}
+
+TestLwm2mServer::TestLwm2mServer(std::optional<ServerSecurity> security)
+    : security_(std::move(security)) {
   coap_startup();
   const char* level = std::getenv("LWM2MD_TEST_COAP_LOG");
   coap_set_log_level(level != nullptr && std::string(level) == "debug" ? LOG_DEBUG : LOG_ERR);
@@ -359,9 +398,12 @@ TestLwm2mServer::TestLwm2mServer() {
   address.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.addr.sin.sin_port = 0;
   address.size = sizeof(sockaddr_in);
-  coap_endpoint_t* endpoint = coap_new_endpoint(context_, &address, COAP_PROTO_UDP);
+  if (security_ && !setUpDtls()) return;
+  coap_endpoint_t* endpoint =
+      coap_new_endpoint(context_, &address, security_ ? COAP_PROTO_DTLS : COAP_PROTO_UDP);
   if (endpoint == nullptr) {
-    error_ = "cannot bind a UDP endpoint on 127.0.0.1";
+    error_ = security_ ? "cannot bind a DTLS endpoint on 127.0.0.1"
+                       : "cannot bind a UDP endpoint on 127.0.0.1";
     return;
   }
   uint16_t port = portFromEndpoint(coap_endpoint_str(endpoint));
@@ -387,7 +429,89 @@ TestLwm2mServer::~TestLwm2mServer() {
 }
 
 std::string TestLwm2mServer::uri() const {
-  return fmt::format("coap://127.0.0.1:{}", port_);
+  return fmt::format("{}://127.0.0.1:{}", security_ ? "coaps" : "coap", port_);
+}
+
+bool TestLwm2mServer::setUpDtls() {
+  if (!coap_dtls_is_supported()) {
+    error_ = "libcoap has no DTLS support";
+    return false;
+  }
+  ServerSecurity& sec = *security_;
+  if (sec.mode == ServerSecurity::Mode::Psk) {
+    coap_dtls_spsk_t psk{};
+    psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+    psk.psk_info.key = {sec.pskKey.size(), sec.pskKey.data()};
+    // Records every identity; only the configured one gets the key, others fail the handshake.
+    psk.validate_id_call_back = [](coap_bin_const_t* identity, coap_session_t* /*session*/,
+                                   void* arg) -> const coap_bin_const_t* {
+      auto* self = static_cast<TestLwm2mServer*>(arg);
+      const std::string seen(reinterpret_cast<const char*>(identity->s), identity->length);
+      self->pskIdentities_.push_back(seen);
+      if (seen != self->security_->pskIdentity) return nullptr;
+      static thread_local coap_bin_const_t key;
+      key = {self->security_->pskKey.size(), self->security_->pskKey.data()};
+      return &key;
+    };
+    psk.id_call_back_arg = this;
+    if (coap_context_set_psk2(context_, &psk) == 0) {
+      error_ = "coap_context_set_psk2 failed";
+      return false;
+    }
+    return true;
+  }
+  const bool rpk = sec.mode == ServerSecurity::Mode::RawPublicKey;
+  coap_dtls_pki_t pki{};
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  pki.is_rpk_not_cert = rpk ? 1 : 0;
+  pki.verify_peer_cert = !rpk && !sec.caCertificate.empty() ? 1 : 0;
+  pki.cert_chain_validation = pki.verify_peer_cert;
+  pki.cert_chain_verify_depth = 3;
+  pki.allow_no_crl = 1;
+  pki.allow_expired_crl = 1;
+  pki.validate_cn_call_back = [](const char* /*cn*/, const uint8_t* der, size_t length,
+                                 coap_session_t* /*session*/, unsigned depth, int validated,
+                                 void* arg) -> int {
+    auto* self = static_cast<TestLwm2mServer*>(arg);
+    if (depth == 0) self->peerKeys_.emplace_back(der, der + length);
+    const ServerSecurity& s = *self->security_;
+    if (s.mode == ServerSecurity::Mode::RawPublicKey)
+      return s.clientPublicKey.empty() ||
+             std::vector<uint8_t>(der, der + length) == s.clientPublicKey;
+    return s.caCertificate.empty() || validated ? 1 : 0;
+  };
+  pki.cn_call_back_arg = this;
+  pki.pki_key.key_type = COAP_PKI_KEY_ASN1;
+  coap_pki_key_asn1_t& asn1 = pki.pki_key.key.asn1;
+  asn1.public_cert = sec.certificate.data();
+  asn1.public_cert_len = sec.certificate.size();
+  asn1.private_key = sec.privateKey.data();
+  asn1.private_key_len = sec.privateKey.size();
+  asn1.private_key_type = COAP_ASN1_PKEY_EC;
+  if (!rpk && !sec.caCertificate.empty()) {
+    asn1.ca_cert = sec.caCertificate.data();
+    asn1.ca_cert_len = sec.caCertificate.size();
+  }
+  if (coap_context_set_pki(context_, &pki) == 0) {
+    error_ = "coap_context_set_pki failed";
+    return false;
+  }
+  return true;
+}
+
+void TestLwm2mServer::countDatagram() {
+  if (!security_ || socketFd_ < 0) return;
+  uint8_t head[14];
+  const ssize_t n = ::recv(socketFd_, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0) return;
+  // A DTLS record starts with its content type (20..23) and version {254, 253} (DTLS 1.2) or
+  // {254, 255} (1.0); a ClientHello is handshake type 1 right after the 13-byte header.
+  if (n >= 3 && head[0] >= 20 && head[0] <= 23 && head[1] == 254) {
+    ++datagrams_.dtlsRecords;
+    if (head[0] == 22 && n >= 14 && head[13] == 1) ++datagrams_.clientHellos;
+  } else if ((head[0] >> 6) == 1) {
+    ++datagrams_.plainCoap;
+  }
 }
 
 void TestLwm2mServer::failNextUpdates(int n, uint8_t code) {
@@ -467,6 +591,7 @@ void TestLwm2mServer::pump(std::chrono::milliseconds slice) {
   pollfd fds[2] = {{coapFd_, POLLIN, 0}, {socketFd_, POLLIN, 0}};
   ::poll(fds, socketFd_ >= 0 ? 2 : 1, timeoutMs);
   filterDatagrams();
+  countDatagram();
   coap_io_process(context_, COAP_IO_NO_WAIT);
 }
 
@@ -620,6 +745,29 @@ std::optional<Response> TestLwm2mServer::writeAttributes(
   RequestOptions options;
   options.query = attributes;
   return request(Method::Put, path, options);
+}
+
+std::optional<Response> TestLwm2mServer::bootstrapWrite(const std::string& path,
+                                                        uint16_t contentFormat,
+                                                        const std::vector<uint8_t>& payload) {
+  return write(path, contentFormat, payload);
+}
+
+std::optional<Response> TestLwm2mServer::bootstrapDelete(const std::string& path) {
+  return request(Method::Delete, path);
+}
+
+std::optional<Response> TestLwm2mServer::bootstrapDiscover(const std::string& path) {
+  return discover(path);
+}
+
+std::optional<Response> TestLwm2mServer::bootstrapRead(const std::string& path,
+                                                       std::optional<uint16_t> accept) {
+  return read(path, accept);
+}
+
+std::optional<Response> TestLwm2mServer::bootstrapFinish() {
+  return request(Method::Post, "/bs");
 }
 
 std::optional<Response> TestLwm2mServer::startObserve(const std::string& path,

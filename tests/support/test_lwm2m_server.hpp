@@ -16,9 +16,10 @@ namespace lwm2md::test {
 
 using Token = std::vector<uint8_t>;
 
-/// One request on the registration interface, as the server answered it.
+/// One request on the registration interface (or a Bootstrap-Request, POST /bs), as the server
+/// answered it.
 struct Event {
-  enum class Kind { Register, Update, Deregister };
+  enum class Kind { Register, Update, Deregister, BootstrapRequest };
   Kind kind = Kind::Register;
   /// "/rd/<n>": the location created (Register) or addressed (Update, De-register). Empty for a
   /// Register that was refused.
@@ -59,6 +60,30 @@ struct Response {
   Token token;
 };
 
+/// DTLS credentials for a TestLwm2mServer (libcoap's gnutls variant). Key material is DER.
+struct ServerSecurity {
+  enum class Mode { Psk, Certificate, RawPublicKey };
+  Mode mode = Mode::Psk;
+  /// PSK: the identity the server knows and its key. A handshake with another identity fails.
+  std::string pskIdentity;
+  std::vector<uint8_t> pskKey;
+  /// Certificate: the server's own certificate; RawPublicKey: its public key (SPKI).
+  std::vector<uint8_t> certificate;
+  std::vector<uint8_t> privateKey;
+  /// Certificate: the CA client certificates must chain to (empty: any client certificate).
+  std::vector<uint8_t> caCertificate;
+  /// RawPublicKey: the client key to accept (empty: any).
+  std::vector<uint8_t> clientPublicKey;
+};
+
+/// What reached a DTLS server's socket, classified by the first bytes of each datagram
+/// (peeked before libcoap reads it; a lower bound when datagrams arrive in bursts).
+struct DatagramCounts {
+  int clientHellos = 0;  // DTLS handshake records carrying a ClientHello
+  int dtlsRecords = 0;   // any DTLS record (content types 20..23)
+  int plainCoap = 0;     // datagrams that parse as CoAP version 1, not DTLS
+};
+
 /// An LwM2M server for the end-to-end tests, built on libcoap (no DTLS) and bound to an
 /// ephemeral UDP port on 127.0.0.1. It implements the registration interface (/rd), records
 /// every operation as an Event, can inject faults, and sends device-management requests to the
@@ -67,6 +92,8 @@ struct Response {
 class TestLwm2mServer {
  public:
   TestLwm2mServer();
+  /// A DTLS server (coaps://) with these credentials; the rest behaves as the plain one.
+  explicit TestLwm2mServer(ServerSecurity security);
   ~TestLwm2mServer();
   TestLwm2mServer(const TestLwm2mServer&) = delete;
   TestLwm2mServer& operator=(const TestLwm2mServer&) = delete;
@@ -75,8 +102,18 @@ class TestLwm2mServer {
   bool ok() const { return port_ != 0; }
   const std::string& error() const { return error_; }
   uint16_t port() const { return port_; }
-  /// "coap://127.0.0.1:<port>", for the client's configuration.
+  /// "coap://127.0.0.1:<port>", or "coaps://..." for a DTLS server: for the client's config.
   std::string uri() const;
+
+  // --- DTLS ---
+  /// The PSK identity of every PSK handshake a client started (in order).
+  const std::vector<std::string>& pskIdentitiesSeen() const { return pskIdentities_; }
+  /// Certificate/RPK: each client certificate or key presented (DER), in order.
+  const std::vector<std::vector<uint8_t>>& peerKeysSeen() const { return peerKeys_; }
+  /// The cipher suite of the session the latest Register came on ("" for plain CoAP), e.g.
+  /// "PSK-AES-128-CCM-8" as GnuTLS names it.
+  const std::string& registerCipherSuite() const { return registerCipherSuite_; }
+  const DatagramCounts& datagrams() const { return datagrams_; }
 
   // --- Fault injection ---
   /// Answers the next `n` Updates with `code` (e.g. 0x84, 4.04) instead of 2.04. They are still
@@ -89,6 +126,9 @@ class TestLwm2mServer {
   /// Response code for Registers from now on (default 2.01). Anything but 2.01 creates no
   /// registration.
   void setRegisterCode(uint8_t code);
+  /// Response code for Bootstrap-Requests (POST /bs) from now on (default 2.04). Each is recorded
+  /// as a BootstrapRequest event with its query (ep, pct) and makes its sender the peer.
+  void setBootstrapRequestCode(uint8_t code) { bootstrapCode_ = code; }
 
   // --- Running ---
   /// Handles I/O and timers for at most `slice`.
@@ -127,6 +167,20 @@ class TestLwm2mServer {
   /// PUT with the attributes as queries ("pmin=2") and no payload.
   std::optional<Response> writeAttributes(const std::string& path,
                                           const std::vector<std::string>& attributes);
+
+  // --- Bootstrap-Server role (to the client of the latest Bootstrap-Request or Register) ---
+  /// Bootstrap-Write: PUT with a payload in `contentFormat`.
+  std::optional<Response> bootstrapWrite(const std::string& path, uint16_t contentFormat,
+                                         const std::vector<uint8_t>& payload);
+  /// Bootstrap-Delete: DELETE on "/", "/oid" or "/oid/iid".
+  std::optional<Response> bootstrapDelete(const std::string& path);
+  /// Bootstrap-Discover: GET with Accept: application/link-format on "/" or "/oid".
+  std::optional<Response> bootstrapDiscover(const std::string& path);
+  /// Bootstrap-Read: GET on "/1", "/1/x", "/2" or "/2/x".
+  std::optional<Response> bootstrapRead(const std::string& path,
+                                        std::optional<uint16_t> accept = {});
+  /// Bootstrap-Finish: POST /bs without payload.
+  std::optional<Response> bootstrapFinish();
 
   // --- Observations ---
   /// GET with Observe=0. The response's token names the observation; later notifications with
@@ -176,10 +230,18 @@ class TestLwm2mServer {
   Token newToken();
   void setPeer(coap_session_t* session);
   void filterDatagrams();
+  explicit TestLwm2mServer(std::optional<ServerSecurity> security);
+  bool setUpDtls();
+  void countDatagram();
   bool shouldDrop(const uint8_t* data, size_t length) const;
   void record(Event event);
 
   coap_context_t* context_ = nullptr;
+  std::optional<ServerSecurity> security_;
+  std::vector<std::string> pskIdentities_;
+  std::vector<std::vector<uint8_t>> peerKeys_;
+  std::string registerCipherSuite_;
+  DatagramCounts datagrams_;
   coap_session_t* peer_ = nullptr;
   int socketFd_ = -1;
   int coapFd_ = -1;
@@ -197,6 +259,7 @@ class TestLwm2mServer {
   int dropRegisters_ = 0;
   int droppedRegisters_ = 0;
   uint8_t registerCode_ = 0x41;
+  uint8_t bootstrapCode_ = 0x44;
 
   std::function<void()> sidePump_;
   bool pumping_ = false;

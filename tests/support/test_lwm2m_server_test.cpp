@@ -461,3 +461,69 @@ TEST(TestLwm2mServerPeerlessTest, RequestToAClosedPortFailsWithinTheTimeout) {
 
 }  // namespace
 }  // namespace lwm2md::test
+
+namespace lwm2md::test {
+namespace {
+
+// The Bootstrap-Server role: POST /bs is a Bootstrap-Request, recorded with its query and
+// answered 2.04 (or the configured code); the bootstrap helpers then go to its sender.
+TEST_F(TwoServersTest, BootstrapRequestIsRecordedAndMakesItsSenderThePeer) {
+  RequestOptions options;
+  options.query = {"ep=node-bs", "pct=112"};
+  options.timeout = 3s;
+  auto response = client_.request(Method::Post, "/bs", options);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x44);
+  auto event = server_.waitForEvent(Event::Kind::BootstrapRequest, 1s);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->code, 0x44);
+  EXPECT_EQ(event->query, (std::map<std::string, std::string>{{"ep", "node-bs"}, {"pct", "112"}}));
+  EXPECT_TRUE(server_.hasPeer());
+  EXPECT_TRUE(server_.registrations().empty());  // a Bootstrap-Request registers nothing
+
+  // The "client" is another TestLwm2mServer: its answers prove where each helper's request went
+  // and with which method. POST /bs (Bootstrap-Finish) is a Bootstrap-Request to it: 2.04 and an
+  // event on its side.
+  response = server_.bootstrapFinish();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x44);
+  auto finish = client_.waitForEvent(Event::Kind::BootstrapRequest, 1s);
+  ASSERT_TRUE(finish);
+  EXPECT_TRUE(finish->query.empty());
+  // Anything else but /rd is 4.04 there.
+  const std::vector<uint8_t> tlv{0xc1, 0x00, 0x01};
+  response = server_.bootstrapWrite("/1/0", 11542, tlv);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x84);
+  response = server_.bootstrapDiscover("/");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x84);
+  response = server_.bootstrapRead("/1/0", 11542);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x84);
+  response = server_.bootstrapDelete("/");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x84);
+}
+
+TEST_F(TwoServersTest, BootstrapRequestCodeIsConfigurable) {
+  server_.setBootstrapRequestCode(0x80);  // 4.00 Bad Request
+  RequestOptions options;
+  options.query = {"ep=refused"};
+  options.timeout = 3s;
+  auto response = client_.request(Method::Post, "/bs", options);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x80);
+  auto event = server_.waitForEvent(Event::Kind::BootstrapRequest, 1s);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->code, 0x80);
+  EXPECT_EQ(event->query.at("ep"), "refused");
+  // GET /bs is no Bootstrap-Request.
+  response = client_.request(Method::Get, "/bs", options);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->code, 0x84);
+  EXPECT_EQ(server_.events().size(), 1u);
+}
+
+}  // namespace
+}  // namespace lwm2md::test

@@ -1,5 +1,6 @@
 #include "coap/coap_endpoint.hpp"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -253,15 +254,31 @@ CoapEndpoint::~CoapEndpoint() {
   coap_cleanup();
 }
 
-Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer) {
+Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer,
+                                              const SessionSecurity& security) {
   coap_uri_t parsed{};
   if (coap_split_uri(reinterpret_cast<const uint8_t*>(uri.data()), uri.size(), &parsed) != 0)
     return Error{CoapCode::BadRequest, fmt::format("'{}' is not a CoAP URI", uri)};
-  if (parsed.scheme != COAP_URI_SCHEME_COAP)
+  const bool secure = parsed.scheme == COAP_URI_SCHEME_COAPS;
+  if (!secure && parsed.scheme != COAP_URI_SCHEME_COAP)
     return Error{CoapCode::NotImplemented,
-                 fmt::format("'{}': only coap:// is supported in this version", uri)};
+                 fmt::format("'{}': only coap:// and coaps:// are supported", uri)};
+  // The scheme says whether the server expects DTLS; the mode says which keys. They must
+  // agree: never send in plain CoAP what was meant to be protected, nor the reverse.
+  if (secure && security.mode == SecurityMode::NoSec)
+    return Error{
+        CoapCode::BadRequest,
+        fmt::format("'{}': coaps:// needs Security Mode PSK, RPK or Certificate, not NoSec", uri)};
+  if (!secure && security.mode != SecurityMode::NoSec)
+    return Error{CoapCode::BadRequest,
+                 fmt::format("'{}': Security Mode {} needs a coaps:// URI; refusing plain CoAP",
+                             uri, toString(security.mode))};
+  if (secure && !coap_dtls_is_supported())
+    return Error{CoapCode::NotImplemented,
+                 fmt::format("'{}': this libcoap has no DTLS support", uri)};
   const std::string host(reinterpret_cast<const char*>(parsed.host.s), parsed.host.length);
-  const std::string port = std::to_string(parsed.port ? parsed.port : COAP_DEFAULT_PORT);
+  const std::string port =
+      std::to_string(parsed.port ? parsed.port : (secure ? COAPS_DEFAULT_PORT : COAP_DEFAULT_PORT));
 
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -276,9 +293,15 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
   std::memcpy(&address.addr, found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);
 
-  coap_session_t* session = coap_new_client_session(context_, nullptr, &address, COAP_PROTO_UDP);
+  coap_session_t* session =
+      secure ? newDtlsSession(address, host, uri, security)
+             : coap_new_client_session(context_, nullptr, &address, COAP_PROTO_UDP);
   if (!session)
-    return Error{CoapCode::ServiceUnavailable, fmt::format("cannot open a session to {}", uri)};
+    return Error{CoapCode::ServiceUnavailable,
+                 secure ? fmt::format("cannot open a DTLS session ({}) to {}: libcoap refused "
+                                      "the key material or the handshake setup",
+                                      toString(security.mode), uri)
+                        : fmt::format("cannot open a session to {}", uri)};
   coap_session_init_token(session, 0, nullptr);
   coap_session_set_app_data(session, peer);
   // Set before anything is sent: libcoap reads them when it first queues a CON message.
@@ -295,17 +318,109 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
         "{}: libcoap refused ack_timeout {} s or max_retransmit {}: using {}.{:03} s, {}", uri,
         transmission_.ackTimeoutSeconds, transmission_.maxRetransmit, ackTimeout.integer_part,
         ackTimeout.fractional_part, coap_session_get_max_retransmit(session));
-  if (const int fd = findSessionSocket(session); fd >= 0)
+  if (secure) {
+    // DTLS records are encrypted: peeking at them for CoAP RSTs would misread them.
+    logger()->info("{}: DTLS session ({})", uri, toString(security.mode));
+  } else if (const int fd = findSessionSocket(session); fd >= 0) {
     sessionSockets_[session] = fd;
-  else
+  } else {
     logger()->warn("{}: cannot find the session's socket: RSTs to NON notifications go unseen",
                    uri);
+  }
   return session;
+}
+
+coap_session_t* CoapEndpoint::newDtlsSession(const coap_address_t& address, const std::string& host,
+                                             const std::string& uri,
+                                             const SessionSecurity& security) {
+  if (security.mode == SecurityMode::Psk) {
+    // libcoap copies the identity and key into the session.
+    coap_dtls_cpsk_t psk{};
+    psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+    psk.psk_info.identity = {security.identity.size(), security.identity.data()};
+    psk.psk_info.key = {security.secretKey.size(), security.secretKey.data()};
+    coap_session_t* session =
+        coap_new_client_session_psk2(context_, nullptr, &address, COAP_PROTO_DTLS, &psk);
+    if (session) dtlsSessions_[session] = security;
+    return session;
+  }
+  const bool rpk = security.mode == SecurityMode::Rpk;
+  if (security.serverKey.empty())
+    logger()->warn("{}: no server {} (Security object resource 4): the server is not verified", uri,
+                   rpk ? "public key" : "certificate or CA");
+  // libcoap 4.3.1 stores the PKI setup in the context and reads the key bytes through it:
+  // they must outlive this call.
+  pkiKeys_ = security;
+  coap_dtls_pki_t pki{};
+  pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+  pki.is_rpk_not_cert = rpk ? 1 : 0;
+  // Certificate mode: GnuTLS checks the server's chain against resource 4 (a CA, or the
+  // server's own certificate pinned as trust anchor). RPK mode: onPeerCertificate compares the
+  // presented key with resource 4.
+  const bool verifyChain = !rpk && !security.serverKey.empty();
+  pki.verify_peer_cert = verifyChain ? 1 : 0;
+  pki.check_common_ca = 0;
+  pki.allow_self_signed = 0;
+  pki.allow_expired_certs = 0;
+  pki.cert_chain_validation = verifyChain ? 1 : 0;
+  pki.cert_chain_verify_depth = 3;
+  pki.check_cert_revocation = 0;  // LwM2M devices have no CRL distribution
+  pki.allow_no_crl = 1;
+  pki.allow_expired_crl = 1;
+  pki.validate_cn_call_back = &CoapEndpoint::onPeerCertificate;
+  pki.cn_call_back_arg = this;
+  // SNI names the server when the URI does (not for address literals, RFC 6066 §3).
+  std::string sni = host;
+  in6_addr scratch{};
+  const bool literal = inet_pton(AF_INET, host.c_str(), &scratch) == 1 ||
+                       inet_pton(AF_INET6, host.c_str(), &scratch) == 1;
+  pki.client_sni = literal ? nullptr : sni.data();
+  pki.pki_key.key_type = COAP_PKI_KEY_ASN1;
+  coap_pki_key_asn1_t& asn1 = pki.pki_key.key.asn1;
+  asn1.public_cert = pkiKeys_.identity.data();
+  asn1.public_cert_len = pkiKeys_.identity.size();
+  asn1.private_key = pkiKeys_.secretKey.data();
+  asn1.private_key_len = pkiKeys_.secretKey.size();
+  asn1.private_key_type = COAP_ASN1_PKEY_EC;
+  if (verifyChain) {
+    asn1.ca_cert = pkiKeys_.serverKey.data();
+    asn1.ca_cert_len = pkiKeys_.serverKey.size();
+  }
+  coap_session_t* session =
+      coap_new_client_session_pki(context_, nullptr, &address, COAP_PROTO_DTLS, &pki);
+  if (session) dtlsSessions_[session] = security;
+  return session;
+}
+
+int CoapEndpoint::onPeerCertificate(const char* /*cn*/, const std::uint8_t* der, std::size_t length,
+                                    coap_session_t* session, unsigned depth, int validated,
+                                    void* arg) {
+  auto* self = static_cast<CoapEndpoint*>(arg);
+  auto it = self->dtlsSessions_.find(session);
+  if (it == self->dtlsSessions_.end()) return 0;  // not a session of ours: refuse
+  const SessionSecurity& security = it->second;
+  if (security.mode == SecurityMode::Rpk) {
+    if (security.serverKey.empty()) return 1;  // nothing to pin (warned at connect)
+    const bool same = length == security.serverKey.size() &&
+                      std::equal(der, der + length, security.serverKey.begin());
+    if (!same) logger()->warn("DTLS: the server's raw public key is not the one in resource 4");
+    return same ? 1 : 0;
+  }
+  if (security.serverKey.empty()) return 1;
+  if (!validated)
+    logger()->warn(
+        "DTLS: the server's certificate (chain depth {}) does not verify against "
+        "resource 4",
+        depth);
+  return validated ? 1 : 0;
 }
 
 void CoapEndpoint::release(coap_session_t* session) {
   if (!session) return;
   sessionSockets_.erase(session);
+  // Nobody waits for answers on a session given up: its requests' callbacks go with it.
+  std::erase_if(pending_, [session](const auto& entry) { return entry.first.first == session; });
+  dtlsSessions_.erase(session);
   std::erase_if(blockwiseBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
   coap_session_set_app_data(session, nullptr);
@@ -346,9 +461,9 @@ void CoapEndpoint::send(coap_session_t* session, const ClientRequest& request,
       return fail("cannot attach the payload");
     }
   }
-  pending_[std::vector<std::uint8_t>(token, token + tokenLength)] = std::move(callback);
+  pending_[{session, std::vector<std::uint8_t>(token, token + tokenLength)}] = std::move(callback);
   if (coap_send(session, pdu) == COAP_INVALID_MID) {
-    pending_.erase(std::vector<std::uint8_t>(token, token + tokenLength));
+    pending_.erase({session, std::vector<std::uint8_t>(token, token + tokenLength)});
     fail("the CoAP session refused the request");
   }
 }
@@ -373,8 +488,9 @@ void CoapEndpoint::process() {
   processing_ = false;
 }
 
-void CoapEndpoint::finish(const coap_pdu_t* sent, const ClientResponse& response) {
-  auto it = pending_.find(tokenOf(sent));
+void CoapEndpoint::finish(coap_session_t* session, const coap_pdu_t* sent,
+                          const ClientResponse& response) {
+  auto it = pending_.find({session, tokenOf(sent)});
   if (it == pending_.end()) return;
   auto callback = std::move(it->second);
   pending_.erase(it);
@@ -394,9 +510,16 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   if (!method || !self->requestHandler_)
     return reply(CoapCode::MethodNotAllowed, "method not allowed");
 
+  const auto segments = stringOptions(request, COAP_OPTION_URI_PATH);
+  if (segments == std::vector<std::string>{"bs"} && *method == CoapMethod::Post &&
+      self->bootstrapFinish_) {
+    if (auto finished = self->bootstrapFinish_(coap_session_get_app_data(session)))
+      return reply(finished->code, isSuccess(finished->code) ? "" : finished->diagnostic());
+    return reply(CoapCode::NotFound, "not an LwM2M path");
+  }
   DmRequest dm;
   dm.method = *method;
-  auto path = Path::fromSegments(stringOptions(request, COAP_OPTION_URI_PATH));
+  auto path = Path::fromSegments(segments);
   if (!path) return reply(CoapCode::NotFound, "not an LwM2M path");
   dm.path = *path;
   if (auto cf = uintOption(request, COAP_OPTION_CONTENT_FORMAT))
@@ -544,14 +667,14 @@ coap_response_t CoapEndpoint::onResponse(coap_session_t* session, const coap_pdu
   if (type == COAP_MESSAGE_RST) {
     ClientResponse response;
     response.failure = "the server answered with RST";
-    self->finish(sent, response);
+    self->finish(session, sent, response);
     return COAP_RESPONSE_OK;
   }
   ClientResponse response;
   response.code = static_cast<CoapCode>(code);
   response.locationPath = stringOptions(received, COAP_OPTION_LOCATION_PATH);
   response.payload = bodyOf(received);
-  self->finish(sent, response);
+  self->finish(session, sent, response);
   return COAP_RESPONSE_OK;
 }
 
@@ -588,7 +711,7 @@ void CoapEndpoint::onNack(coap_session_t* session, const coap_pdu_t* sent,
           fmt::format("request failed (libcoap reason {})", static_cast<int>(reason));
       break;
   }
-  self->finish(sent, response);
+  self->finish(session, sent, response);
 }
 
 }  // namespace lwm2md

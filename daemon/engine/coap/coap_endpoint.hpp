@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "coap/session_security.hpp"
 #include "dm/dm_request.hpp"
 #include "model/result.hpp"
 
@@ -105,6 +106,12 @@ class CoapEndpoint {
 
   void setRequestHandler(RequestHandler handler) { requestHandler_ = std::move(handler); }
   void setObserveHandler(ObserveHandler handler) { observeHandler_ = std::move(handler); }
+  /// Serves POST /bs (Bootstrap-Finish, the one request with no LwM2M path); nullopt answers
+  /// 4.04, as for any other path that is not LwM2M's.
+  using BootstrapFinishHandler = std::function<std::optional<DmResponse>(void* peer)>;
+  void setBootstrapFinishHandler(BootstrapFinishHandler handler) {
+    bootstrapFinish_ = std::move(handler);
+  }
   void setNotificationFailureHandler(NotificationFailureHandler handler) {
     notificationFailure_ = std::move(handler);
   }
@@ -114,9 +121,13 @@ class CoapEndpoint {
     transmission_ = parameters;
   }
 
-  /// Opens a session to a coap:// URI (host name or address, optional port). `peer` is
-  /// handed back with every request arriving on it. Errors name the URI and the cause.
-  Result<coap_session_t*> connect(const std::string& uri, void* peer);
+  /// Opens a session to a coap:// or coaps:// URI (host name or address, optional port).
+  /// `peer` is handed back with every request arriving on it. coap:// needs NoSec; coaps://
+  /// runs DTLS with `security` (PSK, Certificate or RPK) and never falls back to plain CoAP: a
+  /// scheme that does not fit the mode is an error. A failed handshake fails the requests
+  /// queued on the session. Errors name the URI and the cause, never key bytes.
+  Result<coap_session_t*> connect(const std::string& uri, void* peer,
+                                  const SessionSecurity& security = {});
   void release(coap_session_t* session);
 
   /// Sends a confirmable request. The callback runs exactly once (response or failure).
@@ -140,7 +151,11 @@ class CoapEndpoint {
                                     const coap_pdu_t* received, coap_mid_t mid);
   static void onNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason,
                      coap_mid_t mid);
-  void finish(const coap_pdu_t* sent, const ClientResponse& response);
+  void finish(coap_session_t* session, const coap_pdu_t* sent, const ClientResponse& response);
+  coap_session_t* newDtlsSession(const coap_address_t& address, const std::string& host,
+                                 const std::string& uri, const SessionSecurity& security);
+  static int onPeerCertificate(const char* cn, const std::uint8_t* der, std::size_t length,
+                               coap_session_t* session, unsigned depth, int validated, void* arg);
   void peekResets();
   /// The body of the last block-wise notification of a session on a path, for its Block2
   /// continuations; null when there is none (or it is older than EXCHANGE_LIFETIME).
@@ -152,13 +167,20 @@ class CoapEndpoint {
   RequestHandler requestHandler_;
   ObserveHandler observeHandler_;
   NotificationFailureHandler notificationFailure_;
+  BootstrapFinishHandler bootstrapFinish_;
   TransmissionParameters transmission_;
-  std::map<std::vector<std::uint8_t>, ResponseCallback> pending_;  // by token
+  /// By session and token: each session numbers its tokens from the same start.
+  std::map<std::pair<coap_session_t*, std::vector<std::uint8_t>>, ResponseCallback> pending_;
   bool processing_ = false;
   /// Each client session's UDP socket, found at connect(). libcoap 4.3.1 tells nobody of a RST
   /// that answers a NON message (it only looks for its own subscriptions), so the endpoint
   /// peeks at each datagram before libcoap reads it to see RSTs to NON notifications.
   std::map<coap_session_t*, int> sessionSockets_;
+  /// The credentials of each DTLS session, for checking the server's key during its handshake.
+  std::map<coap_session_t*, SessionSecurity> dtlsSessions_;
+  /// The key material of the latest Certificate/RPK connect(): libcoap 4.3.1 keeps the PKI
+  /// setup in the context (pointing at these bytes) and may read it again.
+  SessionSecurity pkiKeys_;
   /// Per session and observed path: the last notification sent block-wise.
   std::map<std::pair<coap_session_t*, Path>, BlockwiseBody> blockwiseBodies_;
 };

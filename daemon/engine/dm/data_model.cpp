@@ -11,6 +11,8 @@ namespace lwm2md {
 
 namespace {
 
+constexpr std::uint16_t kSecurityObjectId = 0;
+
 /// POST on a resource is Execute when the definition says so, a partial update otherwise
 /// (LwM2M 1.1 Transport, CoAP mapping of the DM interface).
 bool isExecutable(const ObjectTree& tree, const Path& path) {
@@ -35,6 +37,27 @@ DataModel::DataModel(ObjectTree& tree)
       attributes_(*ownAttributes_) {}
 
 DataModel::~DataModel() = default;
+
+AccessDecision DataModel::decide(std::uint16_t server, AccessOperation op, const Path& path) const {
+  return access_ ? access_->check(server, op, path) : AccessDecision::allow();
+}
+
+bool DataModel::mayRead(std::uint16_t server, const Path& path) const {
+  return decide(server, AccessOperation::Read, path).allowed;
+}
+
+std::optional<DmResponse> DataModel::refused(const DmRequest& request, AccessOperation op,
+                                             const Path& path) const {
+  if (!access_) return std::nullopt;
+  // The operation answers 4.04 for a target that does not exist; Access Control judges
+  // rights on what exists (the Security object excepted: it is refused whatever the path).
+  if (path.depth() >= 2 && path.objectId() != kSecurityObjectId &&
+      !tree_.find(path.objectId(), path.instanceId()))
+    return std::nullopt;
+  const AccessDecision decision = access_->check(request.serverShortId, op, path);
+  if (decision) return std::nullopt;
+  return DmResponse::error(decision.code, decision.reason);
+}
 
 DmResponse DataModel::handle(const DmRequest& request) {
   static const auto logger = log::get("dm");

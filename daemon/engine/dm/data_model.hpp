@@ -1,7 +1,9 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
+#include "access/access_control.hpp"
 #include "dm/dm_request.hpp"
 #include "model/result.hpp"
 
@@ -58,8 +60,25 @@ class DataModel {
 
   AttributeStore& attributes() { return attributes_; }
 
+  /// Enforces Access Control (TS 1.1 Core §7.3) on every operation with the request's
+  /// serverShortId: 4.01 when a right is missing; object-level Read, Discover and the
+  /// composite reads leave out the instances the server may not read. A target that does not
+  /// exist is still 4.04 (existence is checked first). Create makes the new instance's Access
+  /// Control instance, Delete removes it. Null (the default) checks nothing. Not owned.
+  void setAccessControl(const AccessControl* access) { access_ = access; }
+  const AccessControl* accessControl() const { return access_; }
+  /// May `server` read `path` (also what an Observe needs)? Always true without Access Control.
+  bool mayRead(std::uint16_t server, const Path& path) const;
+
  private:
+  /// Access Control's verdict on `op`, as an answer: nullopt when allowed (or not checked).
+  std::optional<DmResponse> refused(const DmRequest& request, AccessOperation op,
+                                    const Path& path) const;
+  /// Access Control's verdict on `op` (allowed without Access Control).
+  AccessDecision decide(std::uint16_t server, AccessOperation op, const Path& path) const;
+
   ObjectTree& tree_;
+  const AccessControl* access_ = nullptr;
   std::unique_ptr<AttributeStore> ownAttributes_;
   AttributeStore& attributes_;
 };

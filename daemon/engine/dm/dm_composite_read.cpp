@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <vector>
@@ -56,11 +57,17 @@ class Union {
   std::map<std::uint16_t, std::map<std::uint16_t, std::map<std::uint16_t, ResourceData>>> objects_;
 };
 
-/// Reads one listed path into `all`; an error says why this path contributes nothing.
-Status readInto(const ObjectTree& tree, const Path& path, Union& all) {
+/// Access Control's verdict on reading an instance path (TS 1.1 Core §7.3).
+using ReadCheck = std::function<AccessDecision(const Path&)>;
+
+/// Reads one listed path into `all`; an error says why this path contributes nothing. "/" and
+/// objects hold only the instances `mayRead` allows; a path into an instance it refuses
+/// contributes nothing, with its 4.01.
+Status readInto(const ObjectTree& tree, const Path& path, const ReadCheck& mayRead, Union& all) {
   if (path.isRoot()) {
     for (const Instance* instance : tree.allInstances()) {
       if (hiddenFromServers(instance->objectId())) continue;
+      if (!mayRead(Path(instance->objectId(), instance->instanceId()))) continue;
       auto content = readableContent(tree, Path(instance->objectId(), instance->instanceId()));
       if (!content) return content.error();
       all.addInstance(instance->objectId(), instance->instanceId());
@@ -72,8 +79,16 @@ Status readInto(const ObjectTree& tree, const Path& path, Union& all) {
     return Error{CoapCode::Unauthorized,
                  fmt::format("{} is not accessible to servers", path.toString()),
                  ErrorKind::NotPermitted};
+  if (path.depth() >= 2 && tree.find(path.objectId(), path.instanceId()))
+    if (const AccessDecision decision = mayRead(Path(path.objectId(), path.instanceId()));
+        !decision)
+      return Error{decision.code, decision.reason, ErrorKind::NotPermitted};
   auto content = readableContent(tree, path);
   if (!content) return content.error();
+  if (path.isObject())
+    std::erase_if(content->instances, [&](const InstanceData& instance) {
+      return !mayRead(Path(path.objectId(), instance.id)).allowed;
+    });
   if (path.depth() <= 2)
     for (const auto& instance : content->instances) all.addInstance(path.objectId(), instance.id);
   all.add(*content);
@@ -98,6 +113,9 @@ DmResponse DataModel::readComposite(const DmRequest& request) {
   auto paths = decodeCompositePaths(format, request.payload);
   if (!paths) return toResponse(paths.error());
 
+  const ReadCheck mayRead = [this, &request](const Path& instance) {
+    return decide(request.serverShortId, AccessOperation::Read, instance);
+  };
   Union all;
   std::optional<Error> firstError;
   bool anyRead = false;
@@ -106,7 +124,7 @@ DmResponse DataModel::readComposite(const DmRequest& request) {
       return DmResponse::error(CoapCode::BadRequest,
                                fmt::format("{} lies outside the request path {}", path.toString(),
                                            request.path.toString()));
-    if (auto status = readInto(tree_, path, all); status)
+    if (auto status = readInto(tree_, path, mayRead, all); status)
       anyRead = true;
     else if (!firstError)
       firstError = status.error();

@@ -54,6 +54,8 @@ DmResponse DataModel::writeComposite(const DmRequest& request) {
       // Write-Composite changes existing instances only; Create makes new ones.
       auto instance = findInstance(tree_, oid, instanceData.id);
       if (!instance) return toResponse(instance.error());
+      // Every instance written needs the W bit; one refusal fails the whole request.
+      if (auto denied = refused(request, AccessOperation::Write, where)) return *denied;
       for (const auto& value : instanceData.resources) {
         auto res = findResource(**def, value.id);
         if (!res) return toResponse(res.error());

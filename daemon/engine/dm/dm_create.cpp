@@ -40,6 +40,8 @@ DmResponse DataModel::create(const DmRequest& request) {
     return DmResponse::error(CoapCode::MethodNotAllowed,
                              fmt::format("a server may not create instances of object {} ({})",
                                          path.objectId(), (*def)->name));
+  // TS 1.1 Core §7.3: Create needs the C bit of the object's Access Control instance.
+  if (auto denied = refused(request, AccessOperation::Create, path)) return *denied;
 
   std::uint16_t iid = Path::kInvalidId;  // "let the client pick"
   std::vector<ResourceData> values;
@@ -81,8 +83,21 @@ DmResponse DataModel::create(const DmRequest& request) {
   // it on D-Bus and announce it to the servers with a registration Update.
   auto added = tree_.addInstance(path.objectId(), iid, values, "");
   if (!added) return toResponse(added.error());
+  const std::uint16_t createdId = (*added)->instanceId();
+  if (access_ && access_->enforced()) {
+    // The creator owns the new instance's Access Control instance (TS 1.1 Core §7.3.1); an
+    // instance nobody may manage would be worse than a failed Create, so undo on failure.
+    // With a single server there is no access control to keep (the server has every right),
+    // and no Access Control instances to clutter its registration.
+    if (auto status =
+            access_->instanceCreated(tree_, request.serverShortId, path.objectId(), createdId);
+        !status) {
+      (void)tree_.removeInstance(path.objectId(), createdId);
+      return toResponse(status.error());
+    }
+  }
   DmResponse response = emptyResponse(CoapCode::Created);
-  response.locationPath = {std::to_string(path.objectId()), std::to_string((*added)->instanceId())};
+  response.locationPath = {std::to_string(path.objectId()), std::to_string(createdId)};
   return response;
 }
 

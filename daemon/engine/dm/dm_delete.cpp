@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::uint16_t kSecurityObject = 0;
 constexpr std::uint16_t kServerObject = 1;
+constexpr std::uint16_t kAccessControlObject = 2;
 constexpr std::uint16_t kDeviceObject = 3;
 
 }  // namespace
@@ -34,10 +35,17 @@ DmResponse DataModel::remove(const DmRequest& request) {
     return DmResponse::error(
         CoapCode::MethodNotAllowed,
         fmt::format("{} ({}) cannot be deleted by a server", path.toString(), (*def)->name));
+  if (auto denied = refused(request, AccessOperation::Delete, path)) return *denied;
   if (auto status = tree_.removeInstance(path.objectId(), path.instanceId()); !status)
     return toResponse(status.error());
   // Attributes attached to the instance or below it go with it, for every server.
   attributes_.removeBelow(path);
+  // Its Access Control instance goes with it (TS 1.1 Core §7.3.1), attributes included.
+  if (access_) {
+    if (const Instance* control = access_->controlOf(path.objectId(), path.instanceId()))
+      attributes_.removeBelow(Path(kAccessControlObject, control->instanceId()));
+    access_->instanceDeleted(tree_, path.objectId(), path.instanceId());
+  }
   return emptyResponse(CoapCode::Deleted);
 }
 

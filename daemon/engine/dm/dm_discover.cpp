@@ -77,11 +77,14 @@ DmResponse DataModel::discover(const DmRequest& request) {
                              "Discover applies to an object, an instance or a resource");
   auto def = findObject(tree_, path.objectId());
   if (!def) return toResponse(def.error());
+  if (auto denied = refused(request, AccessOperation::Discover, path)) return *denied;
   LinkBuilder links(attributes_, request.serverShortId);
   if (path.isObject()) {
-    // The object with its attributes; instances and resources bare (but with `dim`).
+    // The object with its attributes; instances and resources bare (but with `dim`). Only
+    // the instances the server may read (TS 1.1 Core §7.3: R covers Discover).
     links.object(**def);
     for (const Instance* instance : tree_.instancesOf(path.objectId())) {
+      if (!mayRead(request.serverShortId, Path(path.objectId(), instance->instanceId()))) continue;
       links.instance(*instance, false);
       for (std::uint16_t rid : implementedResources(*instance)) links.resource(*instance, rid, {});
     }

@@ -13,6 +13,7 @@ DmResponse DataModel::execute(const DmRequest& request) {
   if (!def) return toResponse(def.error());
   auto instance = findInstance(tree_, path.objectId(), path.instanceId());
   if (!instance) return toResponse(instance.error());
+  if (auto denied = refused(request, AccessOperation::Execute, path)) return *denied;
   auto res = findResource(**def, path.resourceId());
   if (!res) return toResponse(res.error());
   if (!(*res)->operations.execute)

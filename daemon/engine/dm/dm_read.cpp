@@ -47,8 +47,14 @@ Result<std::pair<ContentFormat, std::vector<std::uint8_t>>> encodeDefault(
 DmResponse DataModel::read(const DmRequest& request) {
   if (request.path.isRoot())
     return DmResponse::error(CoapCode::MethodNotAllowed, "Read on the root path is not defined");
+  if (auto denied = refused(request, AccessOperation::Read, request.path)) return *denied;
   auto content = readableContent(tree_, request.path);
   if (!content) return toResponse(content.error());
+  // A Read of an object holds only the instances the server may read (TS 1.1 Core §7.3).
+  if (request.path.isObject() && access_)
+    std::erase_if(content->instances, [&](const InstanceData& instance) {
+      return !mayRead(request.serverShortId, Path(request.path.objectId(), instance.id));
+    });
   DmResponse response;
   if (request.accept) {
     auto encoded = encodeContent(static_cast<ContentFormat>(*request.accept), *content);

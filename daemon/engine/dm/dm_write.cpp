@@ -44,6 +44,7 @@ DmResponse DataModel::write(const DmRequest& request, bool partialUpdate) {
   if (!def) return toResponse(def.error());
   auto instance = findInstance(tree_, path.objectId(), path.instanceId());
   if (!instance) return toResponse(instance.error());
+  if (auto denied = refused(request, AccessOperation::Write, path)) return *denied;
   if (path.depth() >= 3) {
     auto res = findResource(**def, path.resourceId());
     if (!res) return toResponse(res.error());

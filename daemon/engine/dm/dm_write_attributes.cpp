@@ -34,6 +34,8 @@ DmResponse DataModel::writeAttributes(const DmRequest& request) {
   if (path.depth() >= 2) {
     auto instance = findInstance(tree_, path.objectId(), path.instanceId());
     if (!instance) return toResponse(instance.error());
+    // TS 1.1 Core §E.3: the R bit covers Write-Attributes.
+    if (auto denied = refused(request, AccessOperation::WriteAttributes, path)) return *denied;
     if (path.depth() >= 3) {
       auto found = findResource(**def, path.resourceId());
       if (!found) return toResponse(found.error());

@@ -49,7 +49,11 @@ Status addServers(ObjectTree& tree, const Config& config) {
     std::vector<ResourceData> security{
         single(0, ResourceType::String, server.uri),
         single(1, ResourceType::Boolean, false),
-        single(2, ResourceType::Integer, securityMode(server.security)),
+        single(2, ResourceType::Integer, securityMode(server.security.mode)),
+        // Key material in DER/bytes as the config decoded it (empty for NoSec).
+        single(3, ResourceType::Opaque, server.security.identity),
+        single(4, ResourceType::Opaque, server.security.serverKey),
+        single(5, ResourceType::Opaque, server.security.secretKey),
         single(10, ResourceType::Integer, std::int64_t{server.shortId}),
     };
     if (auto added = tree.addInstance(kSecurity, iid, security, ""); !added) return added.error();
@@ -66,6 +70,24 @@ Status addServers(ObjectTree& tree, const Config& config) {
     if (auto added = tree.addInstance(kServer, iid, serverValues, ""); !added) return added.error();
     ++iid;
   }
+  return {};
+}
+
+/// The factory Bootstrap-Server account ([bootstrap]): a Security instance with
+/// Bootstrap-Server true and no Short Server ID (TS 1.1 E.1), after the servers' ones.
+Status addBootstrapAccount(ObjectTree& tree, const Config& config) {
+  if (!config.bootstrap) return {};
+  const auto& bootstrap = *config.bootstrap;
+  std::vector<ResourceData> security{
+      single(0, ResourceType::String, bootstrap.uri),
+      single(1, ResourceType::Boolean, true),
+      single(2, ResourceType::Integer, securityMode(bootstrap.security.mode)),
+      single(3, ResourceType::Opaque, bootstrap.security.identity),
+      single(4, ResourceType::Opaque, bootstrap.security.serverKey),
+      single(5, ResourceType::Opaque, bootstrap.security.secretKey),
+  };
+  const auto iid = static_cast<std::uint16_t>(config.servers.size());
+  if (auto added = tree.addInstance(kSecurity, iid, security, ""); !added) return added.error();
   return {};
 }
 
@@ -101,6 +123,7 @@ Status addDevice(ObjectTree& tree, const DeviceConfig& device) {
 
 Status addStandardInstances(ObjectTree& tree, const Config& config) {
   if (auto status = addServers(tree, config); !status) return status;
+  if (auto status = addBootstrapAccount(tree, config); !status) return status;
   return addDevice(tree, config.device);
 }
 

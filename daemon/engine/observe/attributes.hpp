@@ -58,16 +58,22 @@ class AttributeStore {
   const std::map<std::pair<std::uint16_t, Path>, NotificationAttributes>& all() const {
     return entries_;
   }
-  /// Heard after every change (set, removeBelow, removeServer), so that live observations
-  /// re-plan with the new attributes. One listener; an empty function removes it.
-  void setChangeListener(std::function<void()> listener) { changeListener_ = std::move(listener); }
+  /// Heard after every change (set, removeBelow, removeServer): live observations re-plan
+  /// with the new attributes, the state keeper saves them. `owner` names the listener for
+  /// removeChangeListener.
+  void addChangeListener(const void* owner, std::function<void()> listener) {
+    listeners_.emplace_back(owner, std::move(listener));
+  }
+  void removeChangeListener(const void* owner) {
+    std::erase_if(listeners_, [owner](const auto& entry) { return entry.first == owner; });
+  }
 
  private:
   void changed() const {
-    if (changeListener_) changeListener_();
+    for (const auto& entry : listeners_) entry.second();
   }
 
-  std::function<void()> changeListener_;
+  std::vector<std::pair<const void*, std::function<void()>>> listeners_;
   std::map<std::pair<std::uint16_t, Path>, NotificationAttributes> entries_;
 };
 

@@ -78,11 +78,11 @@ ObserveManager::ObserveManager(EventLoop& loop, CoapEndpoint& coap, ObjectTree& 
                                AttributeStore& attributes, ReadFunction read)
     : loop_(loop), coap_(coap), tree_(tree), attributes_(attributes), read_(std::move(read)) {
   tree_.addListener(this);
-  attributes_.setChangeListener([this] { replanAll(); });
+  attributes_.addChangeListener(this, [this] { replanAll(); });
 }
 
 ObserveManager::~ObserveManager() {
-  attributes_.setChangeListener({});
+  attributes_.removeChangeListener(this);
   tree_.removeListener(this);
   for (auto id : store_.ids())
     if (auto* observation = store_.find(id); observation && observation->timer)

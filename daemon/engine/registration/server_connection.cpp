@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "coap/coap_endpoint.hpp"
+#include "coap/session_security.hpp"
 #include "core/log.hpp"
 #include "io/content_format.hpp"
 #include "objects/server_object.hpp"
 #include "registration/registration_payload.hpp"
+#include "tree/object_tree.hpp"
 
 namespace lwm2md {
 
@@ -112,8 +114,34 @@ void ServerConnection::disable() {
 }
 
 bool ServerConnection::ensureSession() {
+  // libcoap leaves a DTLS session whose handshake failed (wrong key, server gone) in state
+  // NONE: start this attempt on a fresh session and handshake rather than rely on it reviving.
+  if (session_ && coap_session_get_proto(session_) == COAP_PROTO_DTLS &&
+      coap_session_get_state(session_) == COAP_SESSION_STATE_NONE)
+    disconnect();
   if (session_) return true;
-  auto session = coap_.connect(server_.uri, this);
+  // The credentials come from the server's Security object instance (/0/x with Short Server
+  // ID /0/x/10 equal to ours): the config's at start, a bootstrap server's after a bootstrap.
+  SessionSecurity security;
+  const Instance* securityInstance = nullptr;
+  for (const Instance* instance : tree_.instancesOf(0)) {
+    auto shortId = instance->resource(10);
+    if (shortId && shortId->value && std::holds_alternative<std::int64_t>(*shortId->value) &&
+        std::get<std::int64_t>(*shortId->value) == server_.shortId) {
+      securityInstance = instance;
+      break;
+    }
+  }
+  if (securityInstance) {
+    auto read = sessionSecurityFrom(*securityInstance);
+    if (!read) {
+      logger()->error("server {}: {}", server_.shortId, read.error().message);
+      return false;
+    }
+    security = std::move(*read);
+  }
+  // Without an instance, security stays NoSec: connect() refuses it for a coaps:// URI.
+  auto session = coap_.connect(server_.uri, this, security);
   if (!session) {
     logger()->error("server {}: {}", server_.shortId, session.error().message);
     return false;

@@ -210,11 +210,11 @@ TEST_F(LwM2mCtl, DeregisterRegisterUpdateReachTheServer) {
   auto bootstrap = ctl({"bootstrap"});
   EXPECT_EQ(bootstrap.code, 1);
   EXPECT_THAT(bootstrap.output,
-              HasSubstr("org.lwm2md1.Error.Failed: no bootstrap server configured"));
+              HasSubstr("org.lwm2md1.Error.Failed: no Bootstrap-Server account is provisioned"));
   auto bootstrapJson = ctl({"--json", "bootstrap"});
   EXPECT_EQ(bootstrapJson.code, 1);
   EXPECT_EQ(bootstrapJson.json()["error"]["name"], "org.lwm2md1.Error.Failed");
-  EXPECT_EQ(bootstrapJson.json()["error"]["message"], "no bootstrap server configured");
+  EXPECT_EQ(bootstrapJson.json()["error"]["message"], "no Bootstrap-Server account is provisioned");
 }
 
 TEST_F(LwM2mCtl, WatchShowsWhatHappensAsItHappens) {

@@ -144,13 +144,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"PskKeyNotHex",
                 "[bootstrap]\nuri = \"coaps://127.0.0.1\"\nsecurity = \"psk\"\n"
                 "psk_identity = \"id\"\npsk_key = \"0g\"\n",
-                "bad.toml:5: key 'bootstrap.psk_key': must be a non-empty, even-length hex "
-                "string"},
+                "bad.toml:5: key 'bootstrap.psk_key': must be hex (an even number of hex "
+                "digits) or \"base64:\" and base64"},
         BadFile{"PskKeyOddLength",
                 "[bootstrap]\nuri = \"coaps://127.0.0.1\"\nsecurity = \"psk\"\n"
                 "psk_identity = \"id\"\npsk_key = \"000\"\n",
-                "bad.toml:5: key 'bootstrap.psk_key': must be a non-empty, even-length hex "
-                "string"},
+                "bad.toml:5: key 'bootstrap.psk_key': must be hex (an even number of hex "
+                "digits) or \"base64:\" and base64"},
         BadFile{"PskKeyWithNosec", SERVER "psk_key = \"00\"\n",
                 "bad.toml:3: key 'server[0].psk_key': is only used with security = \"psk\""},
         BadFile{"CoapsWithNosec", "[[server]]\nuri = \"coaps://127.0.0.1\"\n",

@@ -40,7 +40,9 @@ TEST(Config, ExampleFileLoadsWithTheDocumentedValues) {
   EXPECT_EQ(server.lifetime, 86400u);
   EXPECT_EQ(server.binding, "U");
   EXPECT_EQ(server.version, "1.1");
-  EXPECT_EQ(server.security, "nosec");
+  EXPECT_EQ(server.security.mode, "nosec");
+  EXPECT_TRUE(server.security.identity.empty());
+  EXPECT_TRUE(server.security.secretKey.empty());
   EXPECT_FALSE(server.notifyConfirmable);
   EXPECT_EQ(server.defaultPmin, 0u);
   EXPECT_EQ(server.defaultPmax, 0u);
@@ -74,6 +76,16 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
                           "psk_identity",
                           "psk_key",
                           "psk_key_file",
+                          "certificate",
+                          "certificate_file",
+                          "private_key",
+                          "private_key_file",
+                          "server_certificate",
+                          "server_certificate_file",
+                          "public_key",
+                          "public_key_file",
+                          "server_public_key",
+                          "server_public_key_file",
                           "short_id",
                           "lifetime",
                           "binding",
@@ -107,7 +119,9 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
 }
 
 // Uncommenting the optional keys of the example (with a coaps server for the PSK ones) must
-// still give a valid file: the commented values are not allowed to rot.
+// still give a valid file: the commented values are not allowed to rot. Key files and the
+// certificate/RPK keys (another security mode, placeholders) stay commented; the security
+// tests load those.
 TEST(Config, ExampleWithOptionalKeysUncommentedLoads) {
   std::ifstream in(kExample);
   std::string line;
@@ -117,8 +131,10 @@ TEST(Config, ExampleWithOptionalKeysUncommentedLoads) {
   while (std::getline(in, line)) {
     const bool keyLine = line.size() > 2 && line[0] == '#' && line[1] != ' ' &&
                          line.find(" = ") != std::string::npos;
-    const bool pskKeyFile = line.starts_with("#psk_key_file");
-    if ((keyLine && !pskKeyFile) || line == "#[bootstrap]") {
+    const std::string key = keyLine ? line.substr(1, line.find(" = ") - 1) : "";
+    const bool otherMode = key.ends_with("_file") || key.ends_with("certificate") ||
+                           key.ends_with("public_key") || key == "private_key";
+    if ((keyLine && !otherMode) || line == "#[bootstrap]") {
       line.erase(0, 1);
       ++uncommented;
     }
@@ -139,9 +155,11 @@ TEST(Config, ExampleWithOptionalKeysUncommentedLoads) {
   ASSERT_EQ(config->objectDirs.size(), 1u);
   ASSERT_TRUE(config->bootstrap);
   EXPECT_EQ(config->bootstrap->uri, "coaps://bs.example.net:5684");
-  EXPECT_EQ(config->bootstrap->security, "psk");
-  EXPECT_EQ(config->bootstrap->pskKey, "000102030405060708090a0b0c0d0e0f");
-  EXPECT_EQ(config->servers.at(0).pskIdentity, "gw-0001");
+  EXPECT_EQ(config->bootstrap->security.mode, "psk");
+  EXPECT_EQ(config->bootstrap->security.secretKey,
+            (std::vector<std::uint8_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+  const auto& identity = config->servers.at(0).security.identity;
+  EXPECT_EQ(std::string(identity.begin(), identity.end()), "gw-0001");
   EXPECT_EQ(config->device.softwareVersion, "0.1.0");
 }
 
@@ -161,7 +179,7 @@ TEST(Config, MinimalFileGetsTheDefaults) {
   EXPECT_EQ(s.lifetime, 86400u);
   EXPECT_EQ(s.binding, "U");
   EXPECT_EQ(s.version, "1.1");
-  EXPECT_EQ(s.security, "nosec");
+  EXPECT_EQ(s.security.mode, "nosec");
   EXPECT_EQ(config->device.manufacturer, "");
   EXPECT_EQ(config->registration.retryInitialSeconds, 2u);
   EXPECT_EQ(config->registration.retryMaxSeconds, 300u);
@@ -202,18 +220,24 @@ TEST(Config, CoapTransmissionParametersAtTheirLimits) {
 }
 
 TEST(Config, BootstrapAloneIsEnough) {
+  char dir[] = "/tmp/lwm2md-config-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::filesystem::path keyFile = std::filesystem::path(dir) / "bs.psk";
+  std::ofstream(keyFile) << "0102\n";
+  std::filesystem::permissions(keyFile, std::filesystem::perms::owner_read);
   auto config = parseConfig(
       "endpoint = \"ep-1\"\n[bootstrap]\nuri = \"coaps://bs.example.net\"\nsecurity = \"psk\"\n"
-      "psk_identity = \"id\"\npsk_key_file = \"/etc/lwm2md/bs.psk\"\n",
+      "psk_identity = \"id\"\npsk_key_file = \"" +
+          keyFile.string() + "\"\n",
       "bs.toml");
+  std::filesystem::remove_all(dir);
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->endpoint, "ep-1");
   EXPECT_TRUE(config->servers.empty());
   ASSERT_TRUE(config->bootstrap);
-  EXPECT_EQ(config->bootstrap->security, "psk");
-  EXPECT_EQ(config->bootstrap->pskIdentity, "id");
-  EXPECT_EQ(config->bootstrap->pskKeyFile, "/etc/lwm2md/bs.psk");
-  EXPECT_EQ(config->bootstrap->pskKey, "");
+  EXPECT_EQ(config->bootstrap->security.mode, "psk");
+  EXPECT_EQ(config->bootstrap->security.identity, (std::vector<std::uint8_t>{'i', 'd'}));
+  EXPECT_EQ(config->bootstrap->security.secretKey, (std::vector<std::uint8_t>{1, 2}));
 }
 
 TEST(Config, ReadsEveryServerKeyAndSeveralServers) {
@@ -257,9 +281,9 @@ update_at_fraction = 0.5
   const ServerConfig& b = config->servers[1];
   EXPECT_EQ(b.shortId, 65534);
   EXPECT_EQ(b.version, "1.0");
-  EXPECT_EQ(b.security, "psk");
-  EXPECT_EQ(b.pskIdentity, "gw");
-  EXPECT_EQ(b.pskKey, "0A0b");
+  EXPECT_EQ(b.security.mode, "psk");
+  EXPECT_EQ(b.security.identity, (std::vector<std::uint8_t>{'g', 'w'}));
+  EXPECT_EQ(b.security.secretKey, (std::vector<std::uint8_t>{0x0a, 0x0b}));
   EXPECT_EQ(config->registration.retryInitialSeconds, 1u);
   EXPECT_EQ(config->registration.retryMaxSeconds, 1u);
   EXPECT_DOUBLE_EQ(config->registration.updateAtFraction, 0.5);

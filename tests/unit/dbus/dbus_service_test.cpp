@@ -439,11 +439,11 @@ TEST_F(DbusServiceTest, AddInstanceErrors) {
   EXPECT_EQ(executable->getName(), "org.lwm2md1.Error.InvalidValue");
 
   auto option = errorOf([&] {
-    client_->manager->AddInstance(3303, 0, {}, {{"provider", sdbus::Variant(std::string("x"))}});
+    client_->manager->AddInstance(3303, 0, {}, {{"frobnicate", sdbus::Variant(std::string("x"))}});
   });
   ASSERT_TRUE(option);
   EXPECT_EQ(option->getName(), "org.lwm2md1.Error.InvalidValue");
-  EXPECT_NE(option->getMessage().find("provider"), std::string::npos);
+  EXPECT_NE(option->getMessage().find("frobnicate"), std::string::npos);
   EXPECT_FALSE(treeHas(3303, 0));
 
   addTemperature(0);

@@ -50,10 +50,12 @@ TEST(AttributeStore, RemovesBelowAPathAndPerServer) {
   EXPECT_TRUE(store.all().empty());
 }
 
-TEST(AttributeStore, TellsItsListenerOfEveryChange) {
+TEST(AttributeStore, TellsEveryListenerOfEveryChange) {
   AttributeStore store;
   int heard = 0;
-  store.setChangeListener([&] { ++heard; });
+  int second = 0;
+  store.addChangeListener(&heard, [&] { ++heard; });
+  store.addChangeListener(&second, [&] { ++second; });
   NotificationAttributes a;
   a.pmin = 1;
   store.set(1, Path(3, 0), a);
@@ -61,9 +63,11 @@ TEST(AttributeStore, TellsItsListenerOfEveryChange) {
   store.removeBelow(Path(3));
   store.removeServer(1);
   EXPECT_EQ(heard, 4);
-  store.setChangeListener({});
+  EXPECT_EQ(second, 4);
+  store.removeChangeListener(&heard);
   store.set(1, Path(3, 0), a);
   EXPECT_EQ(heard, 4);
+  EXPECT_EQ(second, 5);
 }
 
 }  // namespace

@@ -149,6 +149,43 @@ struct InstanceRef {
   std::string path;  // its D-Bus object path
 };
 
+/// Error names a callback handler answers with; the LwM2M server receives the CoAP code beside
+/// each (the full table is in org.lwm2md1.Provider.xml).
+namespace errors {
+inline constexpr const char* kNotFound = "org.lwm2md1.Error.NotFound";          // 4.04
+inline constexpr const char* kInvalidValue = "org.lwm2md1.Error.InvalidValue";  // 4.00
+inline constexpr const char* kNotPermitted = "org.lwm2md1.Error.NotPermitted";  // 4.05
+inline constexpr const char* kTimeout = "org.lwm2md1.Error.Timeout";            // 5.04
+inline constexpr const char* kFailed = "org.lwm2md1.Error.Failed";              // 5.00
+}  // namespace errors
+
+/// How a callback-provided instance answers the daemon (see Provider::addCallbackInstance).
+/// Each handler runs inside process() or runFor(), on the caller's thread, while an LwM2M
+/// server waits: answer quickly (the daemon gives up after its provider timeout, 5 s by
+/// default, and the server gets 5.04). Return an Error named as in `errors` to refuse; an Error
+/// with an empty name counts as kFailed, and so does an exception a handler throws. A handler
+/// left empty refuses its operation with kNotPermitted (4.05 Method Not Allowed).
+struct CallbackHandlers {
+  /// Read: the current values. resourceIds empty: every resource that has a value. Values of
+  /// resources not asked for are ignored; a value of the wrong type fails the server's request.
+  std::function<Result<Values>(std::uint16_t objectId, std::uint16_t instanceId,
+                               const std::vector<std::uint16_t>& resourceIds)>
+      read;
+  /// Write: a server wrote `values` (already checked against the object's definition).
+  /// replace: a Replace (what is not named is reset) rather than a Partial Update.
+  std::function<Status(std::uint16_t objectId, std::uint16_t instanceId, const Values& values,
+                       bool replace)>
+      write;
+  /// Execute: a server executed `resourceId` with `args` (e.g. "0='x',1"; possibly empty).
+  std::function<Status(std::uint16_t objectId, std::uint16_t instanceId, std::uint16_t resourceId,
+                       const std::string& args)>
+      execute;
+};
+
+/// The object path at which a Provider answers org.lwm2md1.Provider calls (one object serves
+/// every callback instance of the connection: the calls name the instance).
+inline constexpr const char* kCallbackObjectPath = "/org/lwm2md1/Provider";
+
 struct AddOptions {
   /// The instance belongs to nobody and outlives this connection (AddInstance option "shared").
   bool shared = false;
@@ -181,6 +218,12 @@ class Provider {
   /// its Written and Executed signals.
   Result<InstanceRef> addInstance(std::uint16_t objectId, std::uint16_t instanceId,
                                   const Values& values, const AddOptions& options = {});
+  /// Adds a callback-provided instance (AddInstance option "provider"): the daemon keeps no
+  /// values for it and calls `handlers` for every LwM2M Read, Write and Execute on it. Exports
+  /// kCallbackObjectPath on this connection the first time. The instance goes when remove()d,
+  /// or when this Provider is destroyed.
+  Result<InstanceRef> addCallbackInstance(std::uint16_t objectId, std::uint16_t instanceId,
+                                          CallbackHandlers handlers);
   /// Changes resource values (resources not named keep theirs).
   Status set(std::uint16_t objectId, std::uint16_t instanceId, const Values& values);
   /// Reads values; no resource ids: every resource that has a value.
