@@ -342,7 +342,9 @@ void Daemon::ensureAccessControl() {
   if (!access_.enforced()) return;
   for (const Instance* instance : tree_.allInstances()) {
     const std::uint16_t oid = instance->objectId();
-    if (oid <= kAccessControlObject || access_.controlOf(oid, instance->instanceId())) continue;
+    if (oid == kSecurityObject || oid == kAccessControlObject ||
+        access_.controlOf(oid, instance->instanceId()))
+      continue;
     // Server object instances belong to their server; everything else is the gateway's.
     const bool serverInstance = oid == server_object::kObjectId;
     ResourceData rights;
