@@ -138,6 +138,11 @@ class Daemon final : public TreeListener {
   /// Client-initiated bootstrap; an error when there is no Bootstrap-Server account.
   Status startBootstrap(const std::string& why);
   void bootstrapFinished(bool success, const std::string& reason);
+  /// The Bootstrap-Server's session, opened on first use.
+  void ensureBootstrapConnection();
+  /// A request from the Bootstrap-Server: one that comes unasked (server-initiated bootstrap)
+  /// starts holding the state like a client-initiated one.
+  void bootstrapRequestArrived();
   /// A server connection changed state: when every server has failed, bootstrap (TS 1.1
   /// "Bootstrap on Registration Failure", /1/x/16, true by default).
   void serverStateChanged(std::uint16_t shortId);
@@ -239,7 +244,10 @@ void Daemon::executed(const Instance& instance, std::uint16_t rid, const std::st
 
 DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   // The Bootstrap-Server's requests go to the Bootstrap interface, with its own rules.
-  if (bootstrap_ && peer == bootstrap_.get()) return bootstrap_->serve(request);
+  if (bootstrap_ && peer == bootstrap_.get()) {
+    bootstrapRequestArrived();
+    return bootstrap_->serve(request);
+  }
   DmRequest copy = request;
   if (auto* server = static_cast<ServerConnection*>(peer)) {
     copy.serverVersion = server->config().version;
@@ -401,19 +409,29 @@ Status Daemon::startBootstrap(const std::string& why) {
     return Error{CoapCode::NotFound, "no Bootstrap-Server account is provisioned",
                  ErrorKind::Failed};
   logger_->info("bootstrapping: {}", why);
-  if (!bootstrap_) {
-    BootstrapConnection::Options options;
-    options.endpoint = config_.endpoint;
-    if (config_.bootstrap) options.fallbackUri = config_.bootstrap->uri;
-    bootstrap_ = std::make_unique<BootstrapConnection>(
-        loop_, *coap_, tree_, &attributes_, options,
-        [this](bool success, const std::string& reason) { bootstrapFinished(success, reason); });
-  }
+  ensureBootstrapConnection();
   // Nothing the Bootstrap-Server writes is durable before its Finish.
   state_->hold();
   bootstrap_->start();
   stateChanged();
   return {};
+}
+
+void Daemon::ensureBootstrapConnection() {
+  if (bootstrap_) return;
+  BootstrapConnection::Options options;
+  options.endpoint = config_.endpoint;
+  if (config_.bootstrap) options.fallbackUri = config_.bootstrap->uri;
+  bootstrap_ = std::make_unique<BootstrapConnection>(
+      loop_, *coap_, tree_, &attributes_, options,
+      [this](bool success, const std::string& reason) { bootstrapFinished(success, reason); });
+}
+
+void Daemon::bootstrapRequestArrived() {
+  if (state_->holding()) return;
+  logger_->info("bootstrapping: the Bootstrap-Server provisions the client on its own initiative");
+  state_->hold();
+  loop_.addTimer(std::chrono::milliseconds(0), [this] { stateChanged(); });
 }
 
 void Daemon::bootstrapFinished(bool success, const std::string& reason) {
@@ -427,6 +445,11 @@ void Daemon::bootstrapFinished(bool success, const std::string& reason) {
   }
   reconcileServers(success);
   stateChanged();
+  // Stay reachable for the next server-initiated bootstrap.
+  if (success && !stopping_ && !bootstrapAccounts(tree_).empty())
+    loop_.addTimer(std::chrono::milliseconds(0), [this] {
+      if (bootstrap_ && !bootstrapping() && !stopping_) bootstrap_->listen();
+    });
 }
 
 void Daemon::serverStateChanged(std::uint16_t shortId) {
@@ -495,6 +518,7 @@ int Daemon::run() {
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
   coap_->setBootstrapFinishHandler([this](void* peer) -> std::optional<DmResponse> {
     if (!bootstrap_ || peer != bootstrap_.get()) return std::nullopt;
+    bootstrapRequestArrived();
     return bootstrap_->serveFinish();
   });
   observe_ = std::make_unique<ObserveManager>(
@@ -532,6 +556,10 @@ int Daemon::run() {
   if (accounts.empty()) {
     if (auto started = startBootstrap("no LwM2M server is provisioned"); !started)
       logger_->warn("nothing to register with: {}", started.error().message);
+  } else if (!bootstrapAccounts(tree_).empty()) {
+    // Provisioned already: a Bootstrap-Server may still re-provision the client unasked.
+    ensureBootstrapConnection();
+    bootstrap_->listen();
   }
   sd_notify(0, "READY=1");
   stateChanged();

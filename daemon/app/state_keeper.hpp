@@ -39,6 +39,7 @@ class StateKeeper final : public TreeListener {
 
   /// A bootstrap begins: changes stop being saved until commit() or rollback().
   void hold();
+  bool holding() const { return holding_; }
   /// Bootstrap-Finish accepted: saves the new provisioning at once.
   Status commit();
   /// The bootstrap failed: objects 0, 1, 2 and the attributes go back to the last saved state.

@@ -323,6 +323,14 @@ struct ServerCallbacks {
     self.record(std::move(event));
   }
 
+  // A CoAP ping (an empty CON, RFC 7252 §4.3) from a client: it shows where the client can be
+  // reached (a client waiting for a server-initiated bootstrap sends one), so its sender
+  // becomes the peer. libcoap answers it with RST itself.
+  static void onPing(coap_session_t* session, const coap_pdu_t* /*received*/,
+                     const coap_mid_t /*mid*/) {
+    serverOf(session)->setPeer(session);
+  }
+
   static coap_response_t onResponse(coap_session_t* session, const coap_pdu_t* /*sent*/,
                                     const coap_pdu_t* received, const coap_mid_t /*mid*/) {
     TestLwm2mServer* self = serverOf(session);
@@ -383,6 +391,7 @@ TestLwm2mServer::TestLwm2mServer(std::optional<ServerSecurity> security)
   coap_set_app_data(context_, this);
   coap_register_response_handler(context_, &ServerCallbacks::onResponse);
   coap_register_nack_handler(context_, &ServerCallbacks::onNack);
+  coap_register_ping_handler(context_, &ServerCallbacks::onPing);
 
   // Every path goes to one handler: /rd and /rd/<n> are dispatched there, and a DELETE of an
   // unknown location gets 4.04 instead of libcoap's default 2.02 for missing resources.

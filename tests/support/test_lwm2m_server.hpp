@@ -168,7 +168,8 @@ class TestLwm2mServer {
   std::optional<Response> writeAttributes(const std::string& path,
                                           const std::vector<std::string>& attributes);
 
-  // --- Bootstrap-Server role (to the client of the latest Bootstrap-Request or Register) ---
+  // --- Bootstrap-Server role (to the client of the latest Bootstrap-Request, Register or
+  // CoAP ping) ---
   /// Bootstrap-Write: PUT with a payload in `contentFormat`.
   std::optional<Response> bootstrapWrite(const std::string& path, uint16_t contentFormat,
                                          const std::vector<uint8_t>& payload);

@@ -6,6 +6,7 @@
 
 #include "bootstrap/bootstrap_objects.hpp"
 #include "coap/coap_endpoint.hpp"
+#include "coap/session_security.hpp"
 #include "core/log.hpp"
 #include "tree/object_tree.hpp"
 
@@ -107,6 +108,18 @@ void BootstrapConnection::stop() {
   changed();
 }
 
+bool BootstrapConnection::listen() {
+  if (!ensureSession()) return false;
+  // The Bootstrap-Server reaches the client at the address this session sends from; a CoAP
+  // ping (RFC 7252 §4.3) shows it that address, and opens the way through a NAT or firewall.
+  if (coap_session_send_ping(session_) == COAP_INVALID_MID)
+    logger()->warn("bootstrap: cannot ping the Bootstrap-Server");
+  if (const coap_address_t* local = coap_session_get_addr_local(session_))
+    logger()->info("bootstrap: listening for a server-initiated bootstrap on local port {}",
+                   coap_address_get_port(local));
+  return true;
+}
+
 DmResponse BootstrapConnection::serve(const DmRequest& request) {
   machine_.serverRequestArrived();
   changed();
@@ -124,13 +137,27 @@ DmResponse BootstrapConnection::serveFinish() {
 }
 
 bool BootstrapConnection::ensureSession() {
+  // A DTLS session whose handshake failed stays dead in libcoap 4.3.1: retry on a fresh one.
+  if (session_ && coap_session_get_proto(session_) == COAP_PROTO_DTLS &&
+      coap_session_get_state(session_) == COAP_SESSION_STATE_NONE)
+    disconnect();
   if (session_) return true;
   const std::string uri = serverUri();
   if (uri.empty()) {
     logger()->error("bootstrap: no Bootstrap-Server account and no bootstrap URI configured");
     return false;
   }
-  auto session = coap_.connect(uri, this);
+  // The credentials are the Bootstrap-Server account's (/0/x with /0/x/1 true).
+  SessionSecurity security;
+  if (const Instance* account = bootstrapAccount(tree_)) {
+    auto read = sessionSecurityFrom(*account);
+    if (!read) {
+      logger()->error("bootstrap: {}", read.error().message);
+      return false;
+    }
+    security = std::move(*read);
+  }
+  auto session = coap_.connect(uri, this, security);
   if (!session) {
     logger()->error("bootstrap: {}", session.error().message);
     return false;

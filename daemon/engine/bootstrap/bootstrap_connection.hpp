@@ -49,6 +49,10 @@ class BootstrapConnection final : public BootstrapTransport {
 
   /// Client-initiated bootstrap: reads the account, then Hold Off and Bootstrap-Request.
   void start();
+  /// Opens the session to the Bootstrap-Server without asking for anything, so that a
+  /// Bootstrap-Server that knows this client can provision it on its own initiative
+  /// (server-initiated bootstrap): its first request moves the machine to waiting for Finish.
+  bool listen();
   /// Ends any bootstrap under way and closes the session (shutdown).
   void stop();
 

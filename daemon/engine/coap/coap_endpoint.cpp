@@ -350,7 +350,16 @@ coap_session_t* CoapEndpoint::newDtlsSession(const coap_address_t& address, cons
                    rpk ? "public key" : "certificate or CA");
   // libcoap 4.3.1 stores the PKI setup in the context and reads the key bytes through it:
   // they must outlive this call.
-  pkiKeys_ = security;
+  // libcoap 4.3.1 (gnutls) reads past the end of the key buffers it is given for raw public
+  // keys: each copy has zero bytes after the key, so those reads stay in memory we own.
+  auto padded = [](const std::vector<std::uint8_t>& key) {
+    std::vector<std::uint8_t> copy(key);
+    copy.resize(key.size() + 4096, 0);
+    return copy;
+  };
+  pkiKeys_.identity = padded(security.identity);
+  pkiKeys_.secretKey = padded(security.secretKey);
+  pkiKeys_.serverKey = padded(security.serverKey);
   coap_dtls_pki_t pki{};
   pki.version = COAP_DTLS_PKI_SETUP_VERSION;
   pki.is_rpk_not_cert = rpk ? 1 : 0;
@@ -378,13 +387,13 @@ coap_session_t* CoapEndpoint::newDtlsSession(const coap_address_t& address, cons
   pki.pki_key.key_type = COAP_PKI_KEY_ASN1;
   coap_pki_key_asn1_t& asn1 = pki.pki_key.key.asn1;
   asn1.public_cert = pkiKeys_.identity.data();
-  asn1.public_cert_len = pkiKeys_.identity.size();
+  asn1.public_cert_len = security.identity.size();
   asn1.private_key = pkiKeys_.secretKey.data();
-  asn1.private_key_len = pkiKeys_.secretKey.size();
+  asn1.private_key_len = security.secretKey.size();
   asn1.private_key_type = COAP_ASN1_PKEY_EC;
   if (verifyChain) {
     asn1.ca_cert = pkiKeys_.serverKey.data();
-    asn1.ca_cert_len = pkiKeys_.serverKey.size();
+    asn1.ca_cert_len = security.serverKey.size();
   }
   coap_session_t* session =
       coap_new_client_session_pki(context_, nullptr, &address, COAP_PROTO_DTLS, &pki);

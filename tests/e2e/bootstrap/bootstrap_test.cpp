@@ -197,5 +197,39 @@ TEST_F(Bootstrap, Int5_BootstrapRequestTriggerFromTheServer) {
       << daemon_->output();
 }
 
+TEST_F(Bootstrap, ServerInitiatedBootstrapWithoutARequest) {
+  // Provisioned at the factory with a server and a Bootstrap-Server account: the client
+  // registers, and keeps a session open from which the Bootstrap-Server can reach it.
+  startDaemon(bootstrapConfig() + "[[server]]\nuri = \"" + server_.uri() +
+              "\"\nshort_id = 1\nlifetime = 60\n");
+  ASSERT_TRUE(server_.waitForEvent(Event::Kind::Register, 10s)) << daemon_->output();
+  // Its CoAP ping shows the Bootstrap-Server where it can be reached.
+  ASSERT_TRUE(daemon_->waitForOutput("listening for a server-initiated bootstrap", 5s, [this] {
+    server_.pump(10ms);
+  })) << daemon_->output();
+  ASSERT_TRUE(bs_.waitFor([&] { return bs_.hasPeer(); }, 5s)) << daemon_->output();
+
+  // No Bootstrap-Request was sent: the Bootstrap-Server writes on its own initiative.
+  EXPECT_EQ(count(bs_, Event::Kind::BootstrapRequest), 0u);
+  auto deleted = bs_.bootstrapDelete("/");
+  ASSERT_TRUE(deleted) << daemon_->output();
+  EXPECT_EQ(deleted->code, kDeleted);
+  ASSERT_TRUE(bs_.bootstrapWrite("/0/1", kSenmlJson, securityFor101()));
+  ASSERT_TRUE(bs_.bootstrapWrite("/1/1", kSenmlJson, serverFor101(33)));
+  auto finish = bs_.bootstrapFinish();
+  ASSERT_TRUE(finish);
+  EXPECT_EQ(finish->code, kChanged) << TestLwm2mServer::text(*finish);
+  EXPECT_TRUE(server_.waitFor(
+      [&] {
+        for (const auto& e : server_.events())
+          if (e.kind == Event::Kind::Register && e.query.count("lt") && e.query.at("lt") == "33")
+            return true;
+        return false;
+      },
+      10s))
+      << daemon_->output();
+  EXPECT_EQ(count(bs_, Event::Kind::BootstrapRequest), 0u);
+}
+
 }  // namespace
 }  // namespace lwm2md::test
