@@ -211,6 +211,9 @@ BootstrapConfig readBootstrap(TableReader& r, const std::filesystem::path& baseD
   BootstrapConfig b;
   std::optional<bool> secure = readUri(r, b.uri);
   readSecurity(r, b.security, secure, baseDir);
+  if (auto v = r.integer("hold_off", 0, 86400)) b.holdOffSeconds = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("account_timeout", 0, 4294967295LL))
+    b.accountTimeoutSeconds = static_cast<std::uint32_t>(*v);
   r.finish();
   return b;
 }

@@ -40,6 +40,11 @@ struct ServerConfig {
 struct BootstrapConfig {
   std::string uri;
   SecurityConfig security;
+  /// Client Hold Off Time (/0/x/11): seconds to wait before a client-initiated bootstrap.
+  std::uint32_t holdOffSeconds = 0;
+  /// Bootstrap-Server Account Timeout (/0/x/12): how long the account lives after a
+  /// successful bootstrap; 0 = for ever.
+  std::uint32_t accountTimeoutSeconds = 0;
 };
 
 /// [device] table: the Device object's protocol resources.

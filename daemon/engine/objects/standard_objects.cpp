@@ -85,6 +85,8 @@ Status addBootstrapAccount(ObjectTree& tree, const Config& config) {
       single(3, ResourceType::Opaque, bootstrap.security.identity),
       single(4, ResourceType::Opaque, bootstrap.security.serverKey),
       single(5, ResourceType::Opaque, bootstrap.security.secretKey),
+      single(11, ResourceType::Integer, std::int64_t{bootstrap.holdOffSeconds}),
+      single(12, ResourceType::Integer, std::int64_t{bootstrap.accountTimeoutSeconds}),
   };
   const auto iid = static_cast<std::uint16_t>(config.servers.size());
   if (auto added = tree.addInstance(kSecurity, iid, security, ""); !added) return added.error();

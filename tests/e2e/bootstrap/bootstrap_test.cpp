@@ -231,5 +231,38 @@ TEST_F(Bootstrap, ServerInitiatedBootstrapWithoutARequest) {
   EXPECT_EQ(count(bs_, Event::Kind::BootstrapRequest), 0u);
 }
 
+TEST_F(Bootstrap, BootstrapOnRegistrationFailure) {
+  // Server 101 refuses every Register; its Server instance allows two attempts in one
+  // communication sequence (/1/1/17 = 2, 18 = 1 s, 20 = 1). Once the sequence has failed the
+  // client turns to its Bootstrap-Server again (TS 1.1 E.2 resource 16, true by default).
+  server_.setRegisterCode(0x83);  // 4.03 Forbidden
+  startDaemon(bootstrapConfig());
+  ASSERT_TRUE(bs_.waitForEvent(Event::Kind::BootstrapRequest, 10s)) << daemon_->output();
+  ASSERT_TRUE(bs_.bootstrapDelete("/"));
+  ASSERT_TRUE(bs_.bootstrapWrite("/0/1", kSenmlJson, securityFor101()));
+  auto server = bs_.bootstrapWrite(
+      "/1/1", kSenmlJson,
+      bytes(R"([{"bn":"/1/1/","n":"0","v":101},{"n":"1","v":60},{"n":"6","vb":false},)"
+            R"({"n":"7","vs":"U"},{"n":"17","v":2},{"n":"18","v":1},{"n":"19","v":1},)"
+            R"({"n":"20","v":1}])"));
+  ASSERT_TRUE(server);
+  EXPECT_EQ(server->code, kChanged) << TestLwm2mServer::text(*server);
+  auto finish = bs_.bootstrapFinish();
+  ASSERT_TRUE(finish);
+  EXPECT_EQ(finish->code, kChanged);
+  EXPECT_TRUE(bs_.waitFor([&] { return count(bs_, Event::Kind::BootstrapRequest) == 2; }, 15s))
+      << daemon_->output();
+  EXPECT_GE(count(server_, Event::Kind::Register), 2u);
+}
+
+TEST_F(Bootstrap, ClientHoldOffTimeDelaysTheBootstrapRequest) {
+  // hold_off = 1 becomes the account's Client Hold Off Time (/0/x/11): the Bootstrap-Request
+  // waits for it.
+  const auto start = std::chrono::steady_clock::now();
+  startDaemon(bootstrapConfig() + "hold_off = 1\n");
+  ASSERT_TRUE(bs_.waitForEvent(Event::Kind::BootstrapRequest, 10s)) << daemon_->output();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 950ms);
+}
+
 }  // namespace
 }  // namespace lwm2md::test

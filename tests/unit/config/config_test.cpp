@@ -219,6 +219,19 @@ TEST(Config, CoapTransmissionParametersAtTheirLimits) {
   EXPECT_EQ(partial->coap.maxRetransmit, 4u);
 }
 
+TEST(Config, BootstrapTimers) {
+  auto config = parseConfig(
+      "[bootstrap]\nuri = \"coap://127.0.0.1:5690\"\nhold_off = 30\naccount_timeout = 600\n",
+      "bs.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  ASSERT_TRUE(config->bootstrap);
+  EXPECT_EQ(config->bootstrap->holdOffSeconds, 30u);
+  EXPECT_EQ(config->bootstrap->accountTimeoutSeconds, 600u);
+  auto bad = parseConfig("[bootstrap]\nuri = \"coap://127.0.0.1\"\nhold_off = -1\n", "bs.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.error().message, HasSubstr("bs.toml:3: key 'bootstrap.hold_off'"));
+}
+
 TEST(Config, BootstrapAloneIsEnough) {
   char dir[] = "/tmp/lwm2md-config-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
