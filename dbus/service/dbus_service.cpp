@@ -15,6 +15,20 @@ namespace lwm2md {
 
 namespace {
 
+/// The Security object's Secret Key (/0/x/5: a PSK or a private key) never leaves the daemon:
+/// not in Values, not through Get, not in any signal (LwM2M 1.1 TS E.1: only a bootstrap
+/// server may see the Security object).
+bool isSecret(std::uint16_t oid, std::uint16_t rid) {
+  return oid == 0 && rid == 5;
+}
+
+InstanceData withoutSecrets(const Instance& instance) {
+  InstanceData data = instance.snapshot();
+  std::erase_if(data.resources,
+                [&](const ResourceData& r) { return isSecret(instance.objectId(), r.id); });
+  return data;
+}
+
 constexpr const char* kBusName = "org.freedesktop.DBus";
 constexpr const char* kBusPath = "/org/freedesktop/DBus";
 
@@ -345,9 +359,13 @@ void DbusService::set(InstanceObject& object, const DbusValues& values) {
 DbusValues DbusService::get(InstanceObject& object, const std::vector<std::uint16_t>& rids) {
   DispatchScope scope(dispatching_, object);
   const Instance& instance = liveInstance(object);
-  if (rids.empty()) return valuesToDbus(instance.snapshot());
+  if (rids.empty()) return valuesToDbus(withoutSecrets(instance));
   DbusValues result;
   for (std::uint16_t rid : rids) {
+    if (isSecret(instance.objectId(), rid))
+      throw dbusError(ErrorKind::NotPermitted,
+                      fmt::format("resource {} of {} is key material: never shown on the bus", rid,
+                                  where(object)));
     auto data = instance.resource(rid);
     if (!data) {
       const ResourceDef* res = instance.definition().resource(rid);
@@ -385,7 +403,7 @@ void DbusService::remove(InstanceObject& object, sdbus::Result<>&& result) {
 DbusValues DbusService::values(const InstanceObject& object) {
   const Instance* instance =
       object.removed() ? nullptr : tree_.find(object.objectId(), object.instanceId());
-  return instance ? valuesToDbus(instance->snapshot()) : DbusValues{};
+  return instance ? valuesToDbus(withoutSecrets(*instance)) : DbusValues{};
 }
 
 // --- Tree listener -------------------------------------------------------------------------
@@ -433,8 +451,10 @@ void DbusService::valuesChanged(const Instance& instance, const std::vector<std:
   it->second->valuesChanged();
   if (origin != ChangeOrigin::Server) return;
   DbusValues written;
-  for (std::uint16_t rid : rids)
+  for (std::uint16_t rid : rids) {
+    if (isSecret(instance.objectId(), rid)) continue;
     if (auto data = instance.resource(rid)) written.insert_or_assign(rid, valueToDbus(*data));
+  }
   it->second->written(written);
 }
 

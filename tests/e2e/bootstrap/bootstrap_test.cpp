@@ -264,5 +264,42 @@ TEST_F(Bootstrap, ClientHoldOffTimeDelaysTheBootstrapRequest) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 950ms);
 }
 
+TEST_F(Bootstrap, SecretKeyNeverShowsOnTheBus) {
+  startDaemon(bootstrapConfig());
+  ASSERT_TRUE(bs_.waitForEvent(Event::Kind::BootstrapRequest, 10s)) << daemon_->output();
+  ASSERT_TRUE(bs_.bootstrapDelete("/"));
+  // A Secret Key (/0/1/5, "secret" in SenML's base64url) beside the account.
+  auto security = bs_.bootstrapWrite(
+      "/0/1", kSenmlJson,
+      bytes(R"([{"bn":"/0/1/","n":"0","vs":")" + server_.uri() +
+            R"("},{"n":"1","vb":false},{"n":"2","v":3},{"n":"5","vd":"c2VjcmV0"},)"
+            R"({"n":"10","v":101}])"));
+  ASSERT_TRUE(security);
+  EXPECT_EQ(security->code, kChanged) << TestLwm2mServer::text(*security);
+  ASSERT_TRUE(bs_.bootstrapWrite("/1/1", kSenmlJson, serverFor101()));
+  auto finish = bs_.bootstrapFinish();
+  ASSERT_TRUE(finish);
+  EXPECT_EQ(finish->code, kChanged);
+  ASSERT_TRUE(server_.waitForEvent(Event::Kind::Register, 10s)) << daemon_->output();
+  ASSERT_TRUE(waitForBusName());
+  auto account = sdbus::createProxy(*client_, "org.lwm2md1", "/org/lwm2md1/Object/0/1");
+  const auto values = account->getProperty("Values")
+                          .onInterface("org.lwm2md1.Instance")
+                          .get<std::map<uint16_t, sdbus::Variant>>();
+  EXPECT_TRUE(values.count(0)) << "the account's URI is shown";
+  EXPECT_FALSE(values.count(5)) << "the Secret Key is on the bus";
+  try {
+    std::map<uint16_t, sdbus::Variant> got;
+    account->callMethod("Get")
+        .onInterface("org.lwm2md1.Instance")
+        .withArguments(std::vector<uint16_t>{5})
+        .storeResultsTo(got);
+    ADD_FAILURE() << "Get of the Secret Key answered";
+  } catch (const sdbus::Error& error) {
+    EXPECT_EQ(error.getName(), "org.lwm2md1.Error.NotPermitted");
+  }
+  EXPECT_EQ(daemon_->output().find("c2VjcmV0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace lwm2md::test
