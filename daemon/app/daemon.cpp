@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "access/access_control.hpp"
+#include "app/provider_requests.hpp"
 #include "app/server_accounts.hpp"
 #include "app/state_keeper.hpp"
 #include "bootstrap/bootstrap_connection.hpp"
@@ -20,6 +21,7 @@
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 #include "dbus/service/dbus_service.hpp"
+#include "dbus/service/provider_gateway.hpp"
 #include "ddf/object_registry.hpp"
 #include "dm/data_model.hpp"
 #include "objects/server_object.hpp"
@@ -122,6 +124,8 @@ class Daemon final : public TreeListener {
   void laterForServerOf(const Instance& instance, std::function<void(ServerConnection&)> action);
   void integrateBus();
   DmResponse serve(const DmRequest& request, void* peer);
+  /// The request with who asks (short server id, LwM2M version) filled in.
+  DmRequest fromServer(const DmRequest& request, void* peer) const;
   std::string state() const;
   void stateChanged();
   void beginShutdown();
@@ -160,6 +164,8 @@ class Daemon final : public TreeListener {
   std::vector<std::unique_ptr<ServerConnection>> servers_;
   std::unique_ptr<ObserveManager> observe_;  // refers to servers_: destroyed before them
   std::unique_ptr<DbusService> dbus_;
+  std::unique_ptr<ProviderGateway> providerGateway_;    // calls callback providers
+  std::unique_ptr<ProviderRequests> providerRequests_;  // DM requests on their instances
   std::unique_ptr<StateKeeper> state_;  // saves objects 0-2 and attributes as they change
   /// The Bootstrap-Server connection while a bootstrap is under way (or kept for a
   /// server-initiated one); null otherwise.
@@ -242,17 +248,22 @@ void Daemon::executed(const Instance& instance, std::uint16_t rid, const std::st
     laterForServerOf(instance, [](ServerConnection& server) { server.disable(); });
 }
 
+DmRequest Daemon::fromServer(const DmRequest& request, void* peer) const {
+  DmRequest copy = request;
+  if (auto* server = static_cast<ServerConnection*>(peer)) {
+    copy.serverVersion = server->config().version;
+    copy.serverShortId = server->config().shortId;
+  }
+  return copy;
+}
+
 DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   // The Bootstrap-Server's requests go to the Bootstrap interface, with its own rules.
   if (bootstrap_ && peer == bootstrap_.get()) {
     bootstrapRequestArrived();
     return bootstrap_->serve(request);
   }
-  DmRequest copy = request;
-  if (auto* server = static_cast<ServerConnection*>(peer)) {
-    copy.serverVersion = server->config().version;
-    copy.serverShortId = server->config().shortId;
-  }
+  DmRequest copy = fromServer(request, peer);
   // A server never sees the Security object (TS §E.1): it holds the keys.
   if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject)
     return DmResponse::error(CoapCode::Unauthorized, "the Security object is not accessible");
@@ -516,6 +527,21 @@ int Daemon::run() {
                                     static_cast<std::uint16_t>(config_.coap.maxRetransmit)});
   coap_->setRequestHandler(
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
+  const auto providerTimeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(config_.providerTimeoutSeconds * 1000.0));
+  if (auto gateway = ProviderGateway::create(*bus_, registry_, providerTimeout); gateway) {
+    providerGateway_ = std::move(*gateway);
+    providerRequests_ =
+        std::make_unique<ProviderRequests>(loop_, tree_, dataModel_, *dbus_, *providerGateway_);
+    coap_->setDeferredHandler(
+        [this](const DmRequest& request, void* peer, std::function<void(DmResponse)> complete) {
+          if (bootstrap_ && peer == bootstrap_.get()) return false;
+          if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject) return false;
+          return providerRequests_->take(fromServer(request, peer), std::move(complete));
+        });
+  } else {
+    logger_->error("callback providers unavailable: {}", gateway.error().message);
+  }
   coap_->setBootstrapFinishHandler([this](void* peer) -> std::optional<DmResponse> {
     if (!bootstrap_ || peer != bootstrap_.get()) return std::nullopt;
     bootstrapRequestArrived();
@@ -566,6 +592,9 @@ int Daemon::run() {
 
   loop_.run();
   tree_.removeListener(this);
+  if (providerGateway_) providerGateway_->cancelAll("the daemon is shutting down");
+  providerRequests_.reset();
+  providerGateway_.reset();
   dbus_.reset();
   bootstrap_.reset();
   observe_.reset();

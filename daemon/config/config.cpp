@@ -418,6 +418,11 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     TableReader r(diag, *t, "coap.");
     config.coap = readCoap(r);
   }
+  if (const toml::table* t = top.table("dbus")) {
+    TableReader r(diag, *t, "dbus.");
+    if (auto v = r.number("provider_timeout", 0.1, 300.0)) config.providerTimeoutSeconds = *v;
+    r.finish();
+  }
   top.finish();
 
   if (!diag.empty()) return diag.toError();

@@ -86,6 +86,9 @@ struct Config {
   DeviceConfig device;
   RegistrationConfig registration;
   CoapConfig coap;
+  /// [dbus] provider_timeout: how long a server request waits for a callback provider before
+  /// the server gets 5.04 Gateway Timeout.
+  double providerTimeoutSeconds = 5.0;
 };
 
 /// Loads and validates a TOML config file. Unknown keys, wrong types and out-of-range values

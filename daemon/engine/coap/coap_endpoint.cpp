@@ -429,6 +429,8 @@ void CoapEndpoint::release(coap_session_t* session) {
   sessionSockets_.erase(session);
   // Nobody waits for answers on a session given up: its requests' callbacks go with it.
   std::erase_if(pending_, [session](const auto& entry) { return entry.first.first == session; });
+  std::erase_if(waiting_, [session](const auto& key) { return key.first == session; });
+  std::erase_if(completed_, [session](const auto& entry) { return entry.first.first == session; });
   dtlsSessions_.erase(session);
   std::erase_if(blockwiseBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
@@ -506,6 +508,29 @@ void CoapEndpoint::finish(coap_session_t* session, const coap_pdu_t* sent,
   callback(response);
 }
 
+bool CoapEndpoint::defer(coap_session_t* session, const coap_pdu_t* request, const DmRequest& dm) {
+  const auto key = std::make_pair(session, tokenOf(request));
+  auto complete = [this, key](DmResponse response) {
+    // The session may have gone meanwhile (released with its requests): then nobody waits.
+    coap_async_t* async = coap_find_async(key.first, {key.second.size(), key.second.data()});
+    if (!async || !waiting_.contains(key)) return;
+    waiting_.erase(key);
+    completed_[key] = std::move(response);
+    coap_async_trigger(async);
+    // libcoap sends it from its next pass; make sure there is one soon.
+    loop_.addTimer(std::chrono::milliseconds(0), [this] { process(); });
+  };
+  if (!deferredHandler_(dm, coap_session_get_app_data(session), complete)) return false;
+  // Delay 0: wait for coap_async_trigger(); libcoap acknowledges a CON request at once
+  // (RFC 7252 §5.2.2).
+  if (!coap_register_async(session, request, 0)) {
+    logger()->warn("cannot answer a request separately (a duplicate token?)");
+    return true;  // the handler runs; its answer is dropped when it comes
+  }
+  waiting_.insert(key);
+  return true;
+}
+
 void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
                              const coap_pdu_t* request, const coap_string_t* query,
                              coap_pdu_t* response) {
@@ -557,6 +582,15 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
     // The rest of a block-wise notification: the blocks of the body that was notified.
     result = DmResponse{CoapCode::Content, body->contentFormat, body->payload, {}};
     continued = true;
+  } else if (coap_find_async(session, coap_pdu_get_token(request))) {
+    // The second pass of a request answered separately: its result has come. (libcoap frees
+    // the async entry itself once this handler returns.)
+    auto done = self->completed_.find({session, tokenOf(request)});
+    if (done == self->completed_.end()) return;  // not yet: nothing to send
+    result = std::move(done->second);
+    self->completed_.erase(done);
+  } else if (self->deferredHandler_ && self->defer(session, request, dm)) {
+    return;  // an empty ACK now (for a CON request), the response when it is ready
   } else {
     result = self->requestHandler_(dm, coap_session_get_app_data(session));
   }

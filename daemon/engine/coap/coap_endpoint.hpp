@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,14 @@ class CoapEndpoint {
 
   void setRequestHandler(RequestHandler handler) { requestHandler_ = std::move(handler); }
   void setObserveHandler(ObserveHandler handler) { observeHandler_ = std::move(handler); }
+  /// Takes a request whose answer needs time (a callback provider over D-Bus): returns false
+  /// to leave it to the RequestHandler, or true after arranging for `complete` to be called
+  /// exactly once, later (never from within this call). The server gets an empty ACK now and
+  /// the response separately (RFC 7252 §5.2.2).
+  using DeferredHandler =
+      std::function<bool(const DmRequest&, void* peer, std::function<void(DmResponse)> complete)>;
+  void setDeferredHandler(DeferredHandler handler) { deferredHandler_ = std::move(handler); }
+
   /// Serves POST /bs (Bootstrap-Finish, the one request with no LwM2M path); nullopt answers
   /// 4.04, as for any other path that is not LwM2M's.
   using BootstrapFinishHandler = std::function<std::optional<DmResponse>(void* peer)>;
@@ -157,6 +166,7 @@ class CoapEndpoint {
   static int onPeerCertificate(const char* cn, const std::uint8_t* der, std::size_t length,
                                coap_session_t* session, unsigned depth, int validated, void* arg);
   void peekResets();
+  bool defer(coap_session_t* session, const coap_pdu_t* request, const DmRequest& dm);
   /// The body of the last block-wise notification of a session on a path, for its Block2
   /// continuations; null when there is none (or it is older than EXCHANGE_LIFETIME).
   const BlockwiseBody* continuationOf(coap_session_t* session, const Path& path,
@@ -168,6 +178,11 @@ class CoapEndpoint {
   ObserveHandler observeHandler_;
   NotificationFailureHandler notificationFailure_;
   BootstrapFinishHandler bootstrapFinish_;
+  DeferredHandler deferredHandler_;
+  /// Requests answered separately, by session and token: waiting for their result, and
+  /// with their result until libcoap's second pass sends it.
+  std::set<std::pair<coap_session_t*, std::vector<std::uint8_t>>> waiting_;
+  std::map<std::pair<coap_session_t*, std::vector<std::uint8_t>>, DmResponse> completed_;
   TransmissionParameters transmission_;
   /// By session and token: each session numbers its tokens from the same start.
   std::map<std::pair<coap_session_t*, std::vector<std::uint8_t>>, ResponseCallback> pending_;

@@ -147,6 +147,91 @@ TEST_F(ProviderLibrary, TypedValuesOfEveryKindRoundTrip) {
   EXPECT_TRUE(Value::multiple({}).instances().empty());
 }
 
+TEST_F(ProviderLibrary, CallbackProviderAnswersServerReadWriteAndExecute) {
+  startAndRegister();
+  ASSERT_TRUE(waitForBusName());
+  auto p = connectProvider();
+  ASSERT_TRUE(p);
+  double temperature = 21.25;
+  std::string application = "hall";
+  int reads = 0;
+  std::vector<std::string> executed;
+  provider::CallbackHandlers handlers;
+  handlers.read = [&](std::uint16_t, std::uint16_t,
+                      const std::vector<std::uint16_t>&) -> provider::Result<provider::Values> {
+    ++reads;
+    return provider::Values{{5700, Value::floating(temperature)},
+                            {5750, Value::string(application)}};
+  };
+  handlers.write = [&](std::uint16_t, std::uint16_t, const provider::Values& values,
+                       bool) -> provider::Status {
+    if (auto it = values.find(5750); it != values.end()) {
+      if (*it->second.asString() == "attic")
+        return provider::Error{provider::errors::kInvalidValue, "no sensor in the attic"};
+      application = *it->second.asString();
+    }
+    return {};
+  };
+  handlers.execute = [&](std::uint16_t, std::uint16_t, std::uint16_t rid,
+                         const std::string& args) -> provider::Status {
+    executed.push_back(std::to_string(rid) + ":" + args);
+    return {};
+  };
+  auto added = p->addCallbackInstance(3303, 0, handlers);
+  ASSERT_TRUE(added) << added.error().name << ": " << added.error().message;
+  ASSERT_TRUE(server_.waitForEvent(Event::Kind::Update, 5s));
+
+  // Each Read asks the provider (an empty ACK, then the separate response).
+  auto read = server_.read("/3303/0/5700", 0);
+  ASSERT_TRUE(read) << daemon_->output();
+  EXPECT_EQ(read->code, kContent);
+  EXPECT_EQ(TestLwm2mServer::text(*read), "21.25");
+  temperature = 22.5;
+  read = server_.read("/3303/0/5700", 0);
+  ASSERT_TRUE(read) << daemon_->output();
+  EXPECT_EQ(TestLwm2mServer::text(*read), "22.5");
+  EXPECT_EQ(reads, 2);
+
+  // A Write reaches the provider; its refusal reaches the server, and nothing changes.
+  auto write = server_.write("/3303/0/5750", 0, std::string("cellar"));
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->code, kChanged);
+  EXPECT_EQ(application, "cellar");
+  auto refused = server_.write("/3303/0/5750", 0, std::string("attic"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, 0x80);  // 4.00, mapped from InvalidValue
+  EXPECT_THAT(TestLwm2mServer::text(*refused), HasSubstr("no sensor in the attic"));
+  read = server_.read("/3303/0/5750", 0);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(TestLwm2mServer::text(*read), "cellar");
+
+  auto exec = server_.execute("/3303/0/5605", "0='x'");
+  ASSERT_TRUE(exec);
+  EXPECT_EQ(exec->code, kChanged);
+  EXPECT_EQ(executed, (std::vector<std::string>{"5605:0='x'"}));
+}
+
+TEST_F(ProviderLibrary, SilentCallbackProviderGivesGatewayTimeoutNotAHang) {
+  startDaemon(config() + "[dbus]\nprovider_timeout = 0.5\n");
+  ASSERT_TRUE(server_.waitForEvent(Event::Kind::Register, 10s));
+  ASSERT_TRUE(waitForBusName());
+  auto p = connectProvider();
+  ASSERT_TRUE(p);
+  provider::CallbackHandlers handlers;
+  handlers.read = [&](std::uint16_t, std::uint16_t,
+                      const std::vector<std::uint16_t>&) -> provider::Result<provider::Values> {
+    return provider::Values{};
+  };
+  ASSERT_TRUE(p->addCallbackInstance(3303, 0, handlers));
+  // The provider stops answering: its messages are no longer processed.
+  server_.setSidePump([this] { pumpClient(); });
+  const auto start = std::chrono::steady_clock::now();
+  auto read = server_.read("/3303/0/5700", 0);
+  ASSERT_TRUE(read) << daemon_->output();
+  EXPECT_EQ(read->code, 0xa4);  // 5.04 Gateway Timeout
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
 TEST_F(ProviderLibrary, ConnectFailsAsAValueWithoutTheDaemon) {
   auto absent = provider::Provider::connect(provider::Bus::at(bus_.address()));
   ASSERT_FALSE(absent);

@@ -34,7 +34,8 @@ using ::testing::Not;
 using Bytes = std::vector<uint8_t>;
 
 constexpr uint16_t kSenmlJson = 110;
-constexpr uint8_t kCreated = 0x41, kChanged = 0x44, kDeleted = 0x42, kContent = 0x45;
+constexpr uint8_t kCreated = 0x41, kChanged = 0x44, kDeleted = 0x42, kContent = 0x45,
+                  kBadRequest = 0x80;
 
 // The Bootstrap-Server account's key (in the config) and the DM server's key (only ever sent
 // by the Bootstrap-Server). Neither may show up in the daemon's output.
@@ -189,12 +190,19 @@ class BootstrapSecurityTest : public ::testing::Test {
     ASSERT_TRUE(daemon_->started()) << daemon_->error();
   }
 
-  /// The Bootstrap-Request over DTLS, then Delete, the two writes and Finish, each answered
-  /// as TS 1.1 §6.1 wants.
-  void provision(const Bytes& security) {
+  /// The client's Bootstrap-Request, over DTLS.
+  void expectBootstrapRequest() {
     auto request = bs_->waitForEvent(Event::Kind::BootstrapRequest, 10s);
     ASSERT_TRUE(request) << "no Bootstrap-Request; daemon output:\n" << daemon_->output();
     EXPECT_EQ(request->query["ep"], "e2e-gw");
+  }
+
+  /// The Bootstrap-Request over DTLS, then Delete, the two writes and Finish, each answered
+  /// as TS 1.1 §6.1 wants.
+  void provision(const Bytes& security, bool waitForRequest = true) {
+    if (waitForRequest) {
+      ASSERT_NO_FATAL_FAILURE(expectBootstrapRequest());
+    }
     auto deleted = bs_->bootstrapDelete("/");
     ASSERT_TRUE(deleted) << daemon_->output();
     EXPECT_EQ(deleted->code, kDeleted) << TestLwm2mServer::text(*deleted);
@@ -275,6 +283,36 @@ TEST_F(BootstrapSecurityTest, Int2_CertificateBootstrapThenCertificateRegistrati
   EXPECT_EQ(dm_->peerKeysSeen().back(), dataBytes("client.crt.der"));
   EXPECT_THAT(dm_->registerCipherSuite(), HasSubstr("ECDHE_ECDSA"));
   EXPECT_THAT(daemon_->output(), Not(HasSubstr(base64Url(dataBytes("client.key.der")))));
+}
+
+// Key material the SenML JSON decoder must refuse (RFC 8428 §4.3: "vd" is base64url without
+// padding; an Opaque resource is no string): each Bootstrap-Write fails with 4.00, and neither
+// the answer nor the log repeats the key. The correct write afterwards still provisions.
+TEST_F(BootstrapSecurityTest, MalformedKeyInBootstrapWriteIsRefusedWithoutEchoingIt) {
+  makeServers(pskServer(kBootstrapIdentity, kBootstrapPskHex), pskServer(kDmIdentity, kDmPskHex));
+  startDaemon(config("security = \"psk\"\npsk_identity = \"" + std::string(kBootstrapIdentity) +
+                     "\"\npsk_key = \"" + std::string(kBootstrapPskHex) + "\"\n"));
+  ASSERT_NO_FATAL_FAILURE(expectBootstrapRequest());
+  const std::string key = base64Url(fromHex(kDmPskHex));
+  const std::string prefix = R"([{"bn":"/0/1/","n":"0","vs":")" + dm_->uri() +
+                             R"("},{"n":"1","vb":false},{"n":"2","v":0},{"n":"3","vd":")" +
+                             base64Url(bytesOf(kDmIdentity)) + R"("},)";
+  const std::string suffix = R"(,{"n":"10","v":101}])";
+  for (const std::string& badKey : {R"({"n":"5","vd":")" + key + R"(=="})",    // padded
+                                    R"({"n":"5","vs":")" + key + R"("})",      // a string
+                                    R"({"n":"5","vd":")" + key + R"(*"})"}) {  // not base64url
+    auto refused = bs_->bootstrapWrite("/0/1", kSenmlJson, bytesOf(prefix + badKey + suffix));
+    ASSERT_TRUE(refused) << daemon_->output();
+    EXPECT_EQ(refused->code, kBadRequest) << badKey << ": " << TestLwm2mServer::text(*refused);
+    EXPECT_THAT(TestLwm2mServer::text(*refused), Not(HasSubstr(key)));
+  }
+  provision(securityFor101(dm_->uri(), 0, bytesOf(kDmIdentity), {}, fromHex(kDmPskHex)),
+            /*waitForRequest=*/false);
+  expectRegisterAndRead();
+  EXPECT_THAT(dm_->pskIdentitiesSeen(), Contains(kDmIdentity));
+  const std::string log = daemon_->output();
+  EXPECT_THAT(log, Not(HasSubstr(key)));
+  EXPECT_THAT(log, Not(HasSubstr(kDmPskHex)));
 }
 
 // The Bootstrap-Server holds another key for the identity: every handshake fails, the daemon

@@ -105,15 +105,16 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
                           "update_at_fraction",
                           "ack_timeout",
                           "ack_random_factor",
-                          "max_retransmit"}) {
+                          "max_retransmit",
+                          "provider_timeout"}) {
     const std::string set = std::string("\n") + key + " = ";
     const std::string commented = std::string("\n#") + key + " = ";
     EXPECT_TRUE(example.find(set) != std::string::npos ||
                 example.find(commented) != std::string::npos)
         << key;
   }
-  for (const char* table :
-       {"\n#[bootstrap]\n", "\n[[server]]\n", "\n[device]\n", "\n[registration]\n", "\n[coap]\n"}) {
+  for (const char* table : {"\n#[bootstrap]\n", "\n[[server]]\n", "\n[device]\n",
+                            "\n[registration]\n", "\n[coap]\n", "\n[dbus]\n"}) {
     EXPECT_THAT(example, HasSubstr(table));
   }
 }

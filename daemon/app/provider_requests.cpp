@@ -1,0 +1,131 @@
+#include "app/provider_requests.hpp"
+
+#include <utility>
+
+#include "core/event_loop.hpp"
+#include "dbus/service/dbus_service.hpp"
+#include "dbus/service/provider_gateway.hpp"
+#include "dm/data_model.hpp"
+#include "io/content_format.hpp"
+#include "tree/object_tree.hpp"
+
+namespace lwm2md {
+
+namespace {
+
+bool isDiscover(const DmRequest& request) {
+  return request.accept == static_cast<std::uint16_t>(ContentFormat::LinkFormat);
+}
+
+/// An Execute: POST on a resource whose definition allows E.
+bool isExecute(const DmRequest& request, const Instance& instance) {
+  if (request.method != CoapMethod::Post || request.path.depth() != 3) return false;
+  const ResourceDef* def = instance.definition().resource(request.path.resourceId());
+  return def && def->operations.execute;
+}
+
+}  // namespace
+
+bool ProviderRequests::take(const DmRequest& request, Complete complete) {
+  if (request.path.depth() < 2) return false;
+  const Instance* instance = tree_.find(request.path.objectId(), request.path.instanceId());
+  if (!instance || !dbus_.providerOf(instance->objectId(), instance->instanceId())) return false;
+  if (request.method == CoapMethod::Get && !isDiscover(request)) {
+    read(request, std::move(complete));
+    return true;
+  }
+  if (isExecute(request, *instance)) {
+    execute(request, std::move(complete));
+    return true;
+  }
+  if (request.method == CoapMethod::Put || request.method == CoapMethod::Post) {
+    write(request, std::move(complete));
+    return true;
+  }
+  return false;
+}
+
+void ProviderRequests::later(Complete complete, DmResponse response) {
+  loop_.addTimer(
+      std::chrono::milliseconds(0),
+      [complete = std::move(complete), response = std::move(response)] { complete(response); });
+}
+
+void ProviderRequests::read(const DmRequest& request, Complete complete) {
+  const std::uint16_t oid = request.path.objectId();
+  const std::uint16_t iid = request.path.instanceId();
+  const Instance* instance = tree_.find(oid, iid);
+  std::vector<std::uint16_t> rids;
+  if (request.path.depth() >= 3) {
+    rids.push_back(request.path.resourceId());
+  } else {
+    for (const auto& [rid, def] : instance->definition().resources)
+      if (def.operations.read) rids.push_back(rid);
+  }
+  const auto provider = *dbus_.providerOf(oid, iid);
+  auto started = gateway_.read(
+      provider, oid, iid, rids,
+      [this, request, oid, iid, complete](Result<std::vector<ResourceData>> values) {
+        if (!values) return complete(toResponse(values.error()));
+        // The provider's answer becomes the instance's values, and the data model answers
+        // from them (format, access control, codes): one way of reading for every instance.
+        if (!values->empty())
+          if (auto stored = tree_.setValues(oid, iid, *values, ChangeOrigin::Provider); !stored)
+            return complete(DmResponse::error(
+                CoapCode::InternalServerError,
+                "the provider's values do not fit the object: " + stored.error().message));
+        complete(dataModel_.handle(request));
+      });
+  if (!started) later(std::move(complete), toResponse(started.error()));
+}
+
+void ProviderRequests::write(const DmRequest& request, Complete complete) {
+  const std::uint16_t oid = request.path.objectId();
+  const std::uint16_t iid = request.path.instanceId();
+  const InstanceData before = tree_.find(oid, iid)->snapshot();
+  // The data model decodes and checks the payload (all or nothing) into the instance.
+  DmResponse checked = dataModel_.handle(request);
+  if (!isSuccess(checked.code)) return later(std::move(complete), std::move(checked));
+  const InstanceData after = tree_.find(oid, iid)->snapshot();
+  std::vector<ResourceData> written;
+  for (const auto& resource : after.resources) {
+    auto old = std::find_if(before.resources.begin(), before.resources.end(),
+                            [&](const ResourceData& r) { return r.id == resource.id; });
+    if (old == before.resources.end() || !(*old == resource)) written.push_back(resource);
+  }
+  const bool replace = request.method == CoapMethod::Put;
+  const auto provider = *dbus_.providerOf(oid, iid);
+  auto restore = [this, oid, iid, before] {
+    // The provider refused: the instance shows what it showed before.
+    (void)tree_.setValues(oid, iid, before.resources, ChangeOrigin::Provider);
+  };
+  auto started = gateway_.write(provider, oid, iid, written, replace,
+                                [complete, checked, restore](Status status) {
+                                  if (!status) {
+                                    restore();
+                                    return complete(toResponse(status.error()));
+                                  }
+                                  complete(checked);
+                                });
+  if (!started) {
+    restore();
+    later(std::move(complete), toResponse(started.error()));
+  }
+}
+
+void ProviderRequests::execute(const DmRequest& request, Complete complete) {
+  // The data model checks the arguments and the right to execute first.
+  DmResponse checked = dataModel_.handle(request);
+  if (!isSuccess(checked.code)) return later(std::move(complete), std::move(checked));
+  const std::uint16_t oid = request.path.objectId();
+  const std::uint16_t iid = request.path.instanceId();
+  const auto provider = *dbus_.providerOf(oid, iid);
+  auto started = gateway_.execute(provider, oid, iid, request.path.resourceId(),
+                                  std::string(request.payload.begin(), request.payload.end()),
+                                  [complete, checked](Status status) {
+                                    complete(status ? checked : toResponse(status.error()));
+                                  });
+  if (!started) later(std::move(complete), toResponse(started.error()));
+}
+
+}  // namespace lwm2md

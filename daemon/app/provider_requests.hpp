@@ -1,0 +1,50 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "dm/dm_request.hpp"
+
+namespace lwm2md {
+
+class DataModel;
+class DbusService;
+class EventLoop;
+class ObjectTree;
+class ProviderGateway;
+
+/// Serves the Device Management requests on callback-provided instances (AddInstance with
+/// option `provider`): the values live in the provider, not in the daemon, so a Read asks the
+/// provider first, a Write is checked by the data model and then handed to the provider, an
+/// Execute goes to it after its arguments are checked. Everything else (formats, access
+/// control, response codes) is the data model's, as for any instance. The answer comes later:
+/// the CoAP layer sends an empty ACK and then the response (RFC 7252 §5.2.2). A provider that
+/// errs or times out gives the server the mapped error (ProviderGateway's table).
+class ProviderRequests {
+ public:
+  using Complete = std::function<void(DmResponse)>;
+
+  ProviderRequests(EventLoop& loop, ObjectTree& tree, DataModel& dataModel, DbusService& dbus,
+                   ProviderGateway& gateway)
+      : loop_(loop), tree_(tree), dataModel_(dataModel), dbus_(dbus), gateway_(gateway) {}
+
+  /// Takes `request` when it addresses a callback-provided instance with an operation a
+  /// provider serves (Read, Write, Execute); false leaves it to the data model alone.
+  /// `complete` runs exactly once, never from within this call.
+  bool take(const DmRequest& request, Complete complete);
+
+ private:
+  void read(const DmRequest& request, Complete complete);
+  void write(const DmRequest& request, Complete complete);
+  void execute(const DmRequest& request, Complete complete);
+  /// Answers from the loop: `complete` must not run inside take().
+  void later(Complete complete, DmResponse response);
+
+  EventLoop& loop_;
+  ObjectTree& tree_;
+  DataModel& dataModel_;
+  DbusService& dbus_;
+  ProviderGateway& gateway_;
+};
+
+}  // namespace lwm2md
