@@ -447,9 +447,8 @@ void Daemon::bootstrapRequestArrived() {
 
 void Daemon::bootstrapFinished(bool success, const std::string& reason) {
   if (success) {
+    // Saved already, before the Finish was answered.
     logger_->info("bootstrap finished: registering with the provisioned servers");
-    if (auto saved = state_->commit(); !saved)
-      logger_->error("the new provisioning could not be saved: {}", saved.error().message);
   } else {
     logger_->error("bootstrap failed: {}", reason);
     state_->rollback();
@@ -545,6 +544,15 @@ int Daemon::run() {
   coap_->setBootstrapFinishHandler([this](void* peer) -> std::optional<DmResponse> {
     if (!bootstrap_ || peer != bootstrap_.get()) return std::nullopt;
     bootstrapRequestArrived();
+    // The 2.04 tells the Bootstrap-Server the client has its new provisioning: it must be on
+    // disk by then, or a crash right after the answer would bring the old one back.
+    if (!bootstrap_->handler().inconsistency()) {
+      if (auto saved = state_->commit(); !saved) {
+        state_->hold();  // still bootstrapping: the server may try again
+        return DmResponse::error(CoapCode::InternalServerError,
+                                 "the new provisioning could not be saved");
+      }
+    }
     return bootstrap_->serveFinish();
   });
   observe_ = std::make_unique<ObserveManager>(
