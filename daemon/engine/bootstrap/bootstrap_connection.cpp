@@ -66,6 +66,7 @@ BootstrapConnection::~BootstrapConnection() {
   cancelSchedule();
   if (closeTimer_) loop_.cancelTimer(*closeTimer_);
   if (finishedTimer_) loop_.cancelTimer(*finishedTimer_);
+  if (pingTimer_) loop_.cancelTimer(*pingTimer_);
   coap_.release(closing_);
   coap_.release(session_);
 }
@@ -112,8 +113,18 @@ bool BootstrapConnection::listen() {
   if (!ensureSession()) return false;
   // The Bootstrap-Server reaches the client at the address this session sends from; a CoAP
   // ping (RFC 7252 §4.3) shows it that address, and opens the way through a NAT or firewall.
-  if (coap_session_send_ping(session_) == COAP_INVALID_MID)
-    logger()->warn("bootstrap: cannot ping the Bootstrap-Server");
+  // Over DTLS the first ping may go before the handshake is done (and be lost with it): ping
+  // again a little later, a bounded number of times.
+  auto ping = [this] {
+    if (session_ && !machine_.active() && coap_session_send_ping(session_) == COAP_INVALID_MID)
+      logger()->warn("bootstrap: cannot ping the Bootstrap-Server");
+  };
+  ping();
+  if (pingTimer_) loop_.cancelTimer(*pingTimer_);
+  pingTimer_ = loop_.addTimer(std::chrono::milliseconds(1000), [this, ping] {
+    pingTimer_.reset();
+    ping();
+  });
   if (const coap_address_t* local = coap_session_get_addr_local(session_))
     logger()->info("bootstrap: listening for a server-initiated bootstrap on local port {}",
                    coap_address_get_port(local));

@@ -97,6 +97,7 @@ class BootstrapConnection final : public BootstrapTransport {
   coap_session_t* closing_ = nullptr;
   std::optional<EventLoop::TimerId> closeTimer_;
   std::optional<EventLoop::TimerId> finishedTimer_;
+  std::optional<EventLoop::TimerId> pingTimer_;  // the second ping of listen()
   unsigned requestsSent_ = 0;
   BootstrapMachine::State lastState_ = BootstrapMachine::State::Idle;
 };

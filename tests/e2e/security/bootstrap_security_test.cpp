@@ -342,5 +342,32 @@ TEST_F(BootstrapSecurityTest, BootstrapWithWrongPskNeverFallsBackToPlain) {
   EXPECT_THAT(log, Not(HasSubstr(kOtherPskHex)));
 }
 
+// Server-initiated bootstrap over DTLS: the client is provisioned at the factory with a PSK
+// server and a PSK Bootstrap-Server account. It registers, then opens its DTLS session to the
+// Bootstrap-Server and pings it; the Bootstrap-Server provisions it unasked (no
+// Bootstrap-Request), and the client registers with what it was given.
+TEST_F(BootstrapSecurityTest, ServerInitiatedBootstrapOverDtls) {
+  makeServers(pskServer(kBootstrapIdentity, kBootstrapPskHex), pskServer(kDmIdentity, kDmPskHex));
+  startDaemon(config("security = \"psk\"\npsk_identity = \"" + std::string(kBootstrapIdentity) +
+                     "\"\npsk_key = \"" + kBootstrapPskHex + "\"\n") +
+              "[[server]]\nuri = \"" + dm_->uri() +
+              "\"\nshort_id = 1\nsecurity = \"psk\"\npsk_identity = \"" + kDmIdentity +
+              "\"\npsk_key = \"" + kDmPskHex + "\"\n");
+  ASSERT_TRUE(dm_->waitForEvent(Event::Kind::Register, 10s)) << daemon_->output();
+  ASSERT_TRUE(bs_->waitFor([this] { return bs_->hasPeer(); }, 10s)) << daemon_->output();
+  EXPECT_THAT(bs_->pskIdentitiesSeen(), Contains(kBootstrapIdentity));
+  provision(securityFor101(dm_->uri(), 0, bytesOf(kDmIdentity), {}, fromHex(kDmPskHex)),
+            /*waitForRequest=*/false);
+  // Registered anew with server 101 (its Server instance /1/1), over DTLS.
+  auto reg = dm_->waitForEvent(Event::Kind::Register, 10s);
+  ASSERT_TRUE(reg) << daemon_->output();
+  EXPECT_THAT(reg->payload, HasSubstr("</1/1>"));
+  EXPECT_EQ(dm_->datagrams().plainCoap, 0);
+  const size_t requests = static_cast<size_t>(
+      std::count_if(bs_->events().begin(), bs_->events().end(),
+                    [](const Event& e) { return e.kind == Event::Kind::BootstrapRequest; }));
+  EXPECT_EQ(requests, 0u);
+}
+
 }  // namespace
 }  // namespace lwm2md::test
