@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "access/access_control.hpp"
@@ -96,6 +98,7 @@ class Daemon final : public TreeListener {
   void instanceAdded(const Instance& instance) override {
     objectsChanged();
     if (instance.objectId() != kAccessControlObject) laterEnsureAccessControl();
+    laterPublishWatched();  // an object some server observes has a new instance
   }
   void instanceRemoved(std::uint16_t, std::uint16_t) override { objectsChanged(); }
   void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
@@ -109,6 +112,15 @@ class Daemon final : public TreeListener {
   /// owned by no server (65535: only a bootstrap server changes it). Instances a server
   /// creates get theirs from the data model, owned by their creator.
   void ensureAccessControl();
+  /// Tells providers which of their resources servers now observe (ObservationChanged).
+  void publishWatched();
+  void laterPublishWatched() {
+    if (watchTimer_) return;
+    watchTimer_ = loop_.addTimer(std::chrono::milliseconds(0), [this] {
+      watchTimer_.reset();
+      publishWatched();
+    });
+  }
   void laterEnsureAccessControl() {
     if (aclTimer_) return;
     aclTimer_ = loop_.addTimer(std::chrono::milliseconds(0), [this] {
@@ -171,6 +183,10 @@ class Daemon final : public TreeListener {
   /// server-initiated one); null otherwise.
   std::unique_ptr<BootstrapConnection> bootstrap_;
   std::optional<EventLoop::TimerId> aclTimer_;
+  /// What servers observe, as (object, instance, resource; 65535 = the whole instance): the
+  /// providers were told of it with ObservationChanged.
+  std::set<std::tuple<std::uint16_t, std::uint16_t, std::uint16_t>> watched_;
+  std::optional<EventLoop::TimerId> watchTimer_;
   std::string lastState_;
   bool stopping_ = false;
   std::shared_ptr<spdlog::logger> logger_ = log::get("daemon");
@@ -355,6 +371,28 @@ void Daemon::removeServerConnection(std::size_t index) {
   servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
   if (dbus_) dbus_->serverRemoved(shortId);
   logger_->info("server {}: no longer provisioned", shortId);
+}
+
+void Daemon::publishWatched() {
+  if (!observe_ || !dbus_) return;
+  constexpr std::uint16_t kWholeInstance = 65535;
+  std::set<std::tuple<std::uint16_t, std::uint16_t, std::uint16_t>> now;
+  for (const Path& path : observe_->observedPaths()) {
+    if (path.depth() >= 2) {
+      now.emplace(path.objectId(), path.instanceId(),
+                  path.depth() >= 3 ? path.resourceId() : kWholeInstance);
+      continue;
+    }
+    // An object (or everything, for a composite's "/"): each of its instances, whole.
+    for (const Instance* instance : tree_.allInstances())
+      if (path.depth() == 0 || instance->objectId() == path.objectId())
+        now.emplace(instance->objectId(), instance->instanceId(), kWholeInstance);
+  }
+  for (const auto& [oid, iid, rid] : now)
+    if (!watched_.contains({oid, iid, rid})) dbus_->observationChanged(oid, iid, rid, true);
+  for (const auto& [oid, iid, rid] : watched_)
+    if (!now.contains({oid, iid, rid})) dbus_->observationChanged(oid, iid, rid, false);
+  watched_ = std::move(now);
 }
 
 void Daemon::ensureAccessControl() {
@@ -558,6 +596,7 @@ int Daemon::run() {
   observe_ = std::make_unique<ObserveManager>(
       loop_, *coap_, tree_, dataModel_.attributes(),
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
+  observe_->setWatchListener([this] { laterPublishWatched(); });
   coap_->setObserveHandler([this](const DmRequest& request, const ObserveRequest& observe,
                                   void* peer) {
     if (bootstrap_ && peer == bootstrap_.get())

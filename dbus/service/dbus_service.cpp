@@ -458,6 +458,12 @@ void DbusService::valuesChanged(const Instance& instance, const std::vector<std:
   it->second->written(written);
 }
 
+void DbusService::observationChanged(std::uint16_t oid, std::uint16_t iid, std::uint16_t rid,
+                                     bool observed) {
+  auto it = objects_.find({oid, iid});
+  if (it != objects_.end()) it->second->observationChanged(rid, observed);
+}
+
 void DbusService::executed(const Instance& instance, std::uint16_t rid, const std::string& args) {
   auto it = objects_.find({instance.objectId(), instance.instanceId()});
   if (it != objects_.end()) it->second->executed(rid, args);

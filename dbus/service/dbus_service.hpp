@@ -89,6 +89,9 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
                      ChangeOrigin origin) override;
   void executed(const Instance& instance, std::uint16_t rid, const std::string& args) override;
+  /// Some server began (observed) or ceased (all servers) to observe resource `rid` of an
+  /// instance (65535: the whole instance): the Instance object's ObservationChanged.
+  void observationChanged(std::uint16_t oid, std::uint16_t iid, std::uint16_t rid, bool observed);
 
  private:
   using Key = std::pair<std::uint16_t, std::uint16_t>;

@@ -66,6 +66,10 @@ void InstanceObject::executed(std::uint16_t rid, const std::string& args) {
   emitSafely(getObjectPath(), "Executed", [&] { emitExecuted(rid, args); });
 }
 
+void InstanceObject::observationChanged(std::uint16_t rid, bool observed) {
+  emitSafely(getObjectPath(), "ObservationChanged", [&] { emitObservationChanged(rid, observed); });
+}
+
 void InstanceObject::Set(const DbusValues& values) {
   requests_.set(*this, values);
 }

@@ -57,6 +57,7 @@ class InstanceObject final
   void valuesChanged();
   void written(const DbusValues& values);
   void executed(std::uint16_t rid, const std::string& args);
+  void observationChanged(std::uint16_t rid, bool observed);
 
  private:
   void Set(const DbusValues& values) override;

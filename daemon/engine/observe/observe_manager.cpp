@@ -203,6 +203,7 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
                  NotificationPlanner(NotificationAttributes{}, now,
                                      composite ? std::nullopt : numberAt(request.path)));
   observation->paths = std::move(paths);
+  if (watchListener_) watchListener_();
   observation->sequence = (sequence + 1) & kSequenceMask;
   observation->lastPayload = response.payload;
   observation->lastFormat = response.contentFormat;
@@ -383,6 +384,15 @@ void ObserveManager::finish(Observation& observation, CoapCode code,
 void ObserveManager::remove(std::uint64_t id) {
   auto removed = store_.remove(id);
   if (removed && removed->timer) loop_.cancelTimer(*removed->timer);
+  if (removed && watchListener_) watchListener_();
+}
+
+std::vector<Path> ObserveManager::observedPaths() {
+  std::vector<Path> paths;
+  for (auto id : store_.ids())
+    if (const Observation* observation = store_.find(id))
+      paths.insert(paths.end(), observation->paths.begin(), observation->paths.end());
+  return paths;
 }
 
 }  // namespace lwm2md

@@ -51,6 +51,11 @@ class ObserveManager final : public TreeListener {
   void changed(const Path& path);
 
   std::size_t count() const { return store_.size(); }
+  /// Every path some observation watches (an Observe-Composite's each), duplicates included.
+  std::vector<Path> observedPaths();
+  /// Heard whenever an observation begins or ends (possibly inside a libcoap handler: the
+  /// listener should defer its work to the loop).
+  void setWatchListener(std::function<void()> listener) { watchListener_ = std::move(listener); }
   std::size_t countOf(const ServerConnection* server) const { return store_.countOf(server); }
 
   void instanceAdded(const Instance& instance) override;
@@ -81,6 +86,7 @@ class ObserveManager final : public TreeListener {
   AttributeStore& attributes_;
   ReadFunction read_;
   ObservationStore store_;
+  std::function<void()> watchListener_;
 };
 
 }  // namespace lwm2md

@@ -341,5 +341,30 @@ TEST_F(ObserveFixture, Int301_LargeNotificationGoesBlockWise) {
   EXPECT_EQ(notes(token)[0].payload, big);
 }
 
+TEST_F(ObserveFixture, ProviderHearsObservationChanged) {
+  start();
+  std::vector<std::pair<uint16_t, bool>> heard;
+  auto proxy = sdbus::createProxy(*client_, "org.lwm2md1", sensor_);
+  proxy->uponSignal("ObservationChanged")
+      .onInterface("org.lwm2md1.Instance")
+      .call([&](uint16_t rid, bool observed) { heard.emplace_back(rid, observed); });
+  proxy->finishRegistration();
+  // A server observes resource 0: the provider hears it once, with the resource id.
+  const Token value = observe("/32770/0/0");
+  ASSERT_TRUE(server_.waitFor([&] { return !heard.empty(); }, 3s)) << daemon_->output();
+  EXPECT_EQ(heard[0], (std::pair<uint16_t, bool>{0, true}));
+  // The whole instance too (65535): a resource of its own in the provider's eyes.
+  const Token whole = observe("/32770/0", kTlv);
+  ASSERT_TRUE(server_.waitFor([&] { return heard.size() == 2; }, 3s)) << daemon_->output();
+  EXPECT_EQ(heard[1], (std::pair<uint16_t, bool>{65535, true}));
+  // Cancelled: the provider hears that nobody watches resource 0 any more.
+  ASSERT_TRUE(server_.cancelObserve(value));
+  ASSERT_TRUE(server_.waitFor([&] { return heard.size() == 3; }, 3s)) << daemon_->output();
+  EXPECT_EQ(heard[2], (std::pair<uint16_t, bool>{0, false}));
+  ASSERT_TRUE(server_.cancelObserve(whole));
+  ASSERT_TRUE(server_.waitFor([&] { return heard.size() == 4; }, 3s)) << daemon_->output();
+  EXPECT_EQ(heard[3], (std::pair<uint16_t, bool>{65535, false}));
+}
+
 }  // namespace
 }  // namespace lwm2md::test

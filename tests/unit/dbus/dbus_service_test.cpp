@@ -176,6 +176,10 @@ class InstanceClient final
   void onExecuted(const std::uint16_t& rid, const std::string& args) override {
     recorder_.add({"Executed", path_, kInstanceIface, {}, {}, rid, args});
   }
+  void onObservationChanged(const std::uint16_t& rid, const bool& observed) override {
+    recorder_.add(
+        {"ObservationChanged", path_, kInstanceIface, {}, {}, rid, observed ? "true" : "false"});
+  }
   void onPropertiesChanged(const std::string& iface,
                            const std::map<std::string, sdbus::Variant>& changed,
                            const std::vector<std::string>& /*invalidated*/) override {
@@ -559,6 +563,25 @@ TEST_F(DbusServiceTest, ExecuteEmitsExecuted) {
   EXPECT_EQ(executed->path, path);
   EXPECT_EQ(executed->rid, 5605);
   EXPECT_EQ(executed->args, "0='x',1");
+}
+
+TEST_F(DbusServiceTest, ObservationChangedReachesTheInstance) {
+  const auto path = addTemperature(0, 21.5);
+  auto instance = client_->instance(path);
+  loop_->call([&] {
+    service_->observationChanged(3303, 0, 5700, true);
+    service_->observationChanged(3303, 0, 65535, false);
+    service_->observationChanged(3303, 9, 5700, true);  // no such instance: nothing
+    return true;
+  });
+  auto first = client_->recorder.waitFor([](const Event& e) {
+    return e.kind == "ObservationChanged" && e.rid == 5700 && e.args == "true";
+  });
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->path, path);
+  EXPECT_TRUE(client_->recorder.waitFor([](const Event& e) {
+    return e.kind == "ObservationChanged" && e.rid == 65535 && e.args == "false";
+  }));
 }
 
 TEST_F(DbusServiceTest, RemoveByOwnerTakesObjectOffTheBus) {
