@@ -1,5 +1,6 @@
 #include "app/provider_requests.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/event_loop.hpp"
@@ -65,15 +66,21 @@ void ProviderRequests::read(const DmRequest& request, Complete complete) {
   const auto provider = *dbus_.providerOf(oid, iid);
   auto started = gateway_.read(
       provider, oid, iid, rids,
-      [this, request, oid, iid, complete](Result<std::vector<ResourceData>> values) {
+      [this, request, oid, iid, rids, complete](Result<std::vector<ResourceData>> values) {
         if (!values) return complete(toResponse(values.error()));
         // The provider's answer becomes the instance's values, and the data model answers
         // from them (format, access control, codes): one way of reading for every instance.
-        if (!values->empty())
-          if (auto stored = tree_.setValues(oid, iid, *values, ChangeOrigin::Provider); !stored)
-            return complete(DmResponse::error(
-                CoapCode::InternalServerError,
-                "the provider's values do not fit the object: " + stored.error().message));
+        // What it was asked for and did not give has no value now: never a stale one.
+        std::vector<std::uint16_t> absent;
+        for (std::uint16_t rid : rids)
+          if (std::none_of(values->begin(), values->end(),
+                           [rid](const ResourceData& r) { return r.id == rid; }))
+            absent.push_back(rid);
+        if (auto stored = tree_.setValues(oid, iid, *values, ChangeOrigin::Provider, true, absent);
+            !stored)
+          return complete(DmResponse::error(
+              CoapCode::InternalServerError,
+              "the provider's values do not fit the object: " + stored.error().message));
         complete(dataModel_.handle(request));
       });
   if (!started) later(std::move(complete), toResponse(started.error()));
