@@ -28,6 +28,8 @@ bool isExecute(const DmRequest& request, const Instance& instance) {
 }  // namespace
 
 bool ProviderRequests::take(const DmRequest& request, Complete complete) {
+  if (request.path.depth() == 1 && request.method == CoapMethod::Get && !isDiscover(request))
+    return readObject(request, std::move(complete));
   if (request.path.depth() < 2) return false;
   const Instance* instance = tree_.find(request.path.objectId(), request.path.instanceId());
   if (!instance || !dbus_.providerOf(instance->objectId(), instance->instanceId())) return false;
@@ -52,22 +54,18 @@ void ProviderRequests::later(Complete complete, DmResponse response) {
       [complete = std::move(complete), response = std::move(response)] { complete(response); });
 }
 
-void ProviderRequests::read(const DmRequest& request, Complete complete) {
-  const std::uint16_t oid = request.path.objectId();
-  const std::uint16_t iid = request.path.instanceId();
+Status ProviderRequests::refresh(std::uint16_t oid, std::uint16_t iid,
+                                 std::vector<std::uint16_t> rids,
+                                 std::function<void(Status)> done) {
   const Instance* instance = tree_.find(oid, iid);
-  std::vector<std::uint16_t> rids;
-  if (request.path.depth() >= 3) {
-    rids.push_back(request.path.resourceId());
-  } else {
+  if (rids.empty())
     for (const auto& [rid, def] : instance->definition().resources)
       if (def.operations.read) rids.push_back(rid);
-  }
   const auto provider = *dbus_.providerOf(oid, iid);
-  auto started = gateway_.read(
+  return gateway_.read(
       provider, oid, iid, rids,
-      [this, request, oid, iid, rids, complete](Result<std::vector<ResourceData>> values) {
-        if (!values) return complete(toResponse(values.error()));
+      [this, oid, iid, rids, done](Result<std::vector<ResourceData>> values) {
+        if (!values) return done(values.error());
         // The provider's answer becomes the instance's values, and the data model answers
         // from them (format, access control, codes): one way of reading for every instance.
         // What it was asked for and did not give has no value now: never a stale one.
@@ -78,12 +76,42 @@ void ProviderRequests::read(const DmRequest& request, Complete complete) {
             absent.push_back(rid);
         if (auto stored = tree_.setValues(oid, iid, *values, ChangeOrigin::Provider, true, absent);
             !stored)
-          return complete(DmResponse::error(
-              CoapCode::InternalServerError,
-              "the provider's values do not fit the object: " + stored.error().message));
-        complete(dataModel_.handle(request));
+          return done(
+              Error{CoapCode::InternalServerError,
+                    "the provider's values do not fit the object: " + stored.error().message});
+        done({});
       });
+}
+
+void ProviderRequests::read(const DmRequest& request, Complete complete) {
+  std::vector<std::uint16_t> rids;
+  if (request.path.depth() >= 3) rids.push_back(request.path.resourceId());
+  auto started =
+      refresh(request.path.objectId(), request.path.instanceId(), rids,
+              [this, request, complete](Status status) {
+                complete(status ? dataModel_.handle(request) : toResponse(status.error()));
+              });
   if (!started) later(std::move(complete), toResponse(started.error()));
+}
+
+bool ProviderRequests::readObject(const DmRequest& request, Complete complete) {
+  std::vector<std::uint16_t> provided;
+  for (const Instance* instance : tree_.instancesOf(request.path.objectId()))
+    if (dbus_.providerOf(instance->objectId(), instance->instanceId()))
+      provided.push_back(instance->instanceId());
+  if (provided.empty()) return false;
+  // Every callback instance is asked (at once); the data model answers once all have
+  // answered. An instance whose provider fails keeps no stale values: it is read as empty.
+  auto left = std::make_shared<std::size_t>(provided.size());
+  auto finish = [this, request, complete, left](Status status) {
+    if (!status) logger_->warn("object read: a provider failed: {}", status.error().message);
+    if (--*left == 0) complete(dataModel_.handle(request));
+  };
+  for (std::uint16_t iid : provided)
+    if (auto started = refresh(request.path.objectId(), iid, {}, finish); !started)
+      loop_.addTimer(std::chrono::milliseconds(0),
+                     [finish, error = started.error()] { finish(error); });
+  return true;
 }
 
 void ProviderRequests::write(const DmRequest& request, Complete complete) {

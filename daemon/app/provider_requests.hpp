@@ -3,7 +3,9 @@
 #include <functional>
 #include <memory>
 
+#include "core/log.hpp"
 #include "dm/dm_request.hpp"
+#include "model/result.hpp"
 
 namespace lwm2md {
 
@@ -26,7 +28,12 @@ class ProviderRequests {
 
   ProviderRequests(EventLoop& loop, ObjectTree& tree, DataModel& dataModel, DbusService& dbus,
                    ProviderGateway& gateway)
-      : loop_(loop), tree_(tree), dataModel_(dataModel), dbus_(dbus), gateway_(gateway) {}
+      : loop_(loop),
+        tree_(tree),
+        dataModel_(dataModel),
+        dbus_(dbus),
+        gateway_(gateway),
+        logger_(log::get("provider")) {}
 
   /// Takes `request` when it addresses a callback-provided instance with an operation a
   /// provider serves (Read, Write, Execute); false leaves it to the data model alone.
@@ -35,6 +42,12 @@ class ProviderRequests {
 
  private:
   void read(const DmRequest& request, Complete complete);
+  /// A Read of a whole object: its callback instances are asked first; false when it has none.
+  bool readObject(const DmRequest& request, Complete complete);
+  /// Asks the provider of /oid/iid for `rids` (empty: every readable resource) and stores the
+  /// answer in the tree; `done` runs later, exactly once, unless an error is returned.
+  Status refresh(std::uint16_t oid, std::uint16_t iid, std::vector<std::uint16_t> rids,
+                 std::function<void(Status)> done);
   void write(const DmRequest& request, Complete complete);
   void execute(const DmRequest& request, Complete complete);
   /// Answers from the loop: `complete` must not run inside take().
@@ -45,6 +58,7 @@ class ProviderRequests {
   DataModel& dataModel_;
   DbusService& dbus_;
   ProviderGateway& gateway_;
+  std::shared_ptr<spdlog::logger> logger_;
 };
 
 }  // namespace lwm2md

@@ -32,6 +32,9 @@
 //       "tlv" (default) is the library's own readReq (Accept TLV; value decoded into numbers,
 //       strings, {"5700":21.5} for an instance, {"0":{"5700":21.5}} for an object, with the
 //       library's resource names turned back into ids); "text" asks Accept text/plain.
+//       A TLV reply also carries "decoded": the library's TLV decoder applied to "raw" alone
+//       (same id keys), present even when readReq failed on its cache ("libraryError"), or
+//       "decodeError". Resources its registry lacks (e.g. 5750) decode as hex strings.
 //   {"id":2,"op":"write","ep":"..","path":"..","value":V,"format":"tlv"|"text"[,"raw":"hex"]}
 //       -> {"id":2,"status":"2.04"}. "tlv" (default): the library encodes V ({"rid":v,..}
 //       for an instance path); with "raw" the hex bytes are sent as they are.
@@ -265,7 +268,19 @@ const handlers = {
     if (format !== 'tlv' && format !== 'text') throw new Error('format must be "tlv" or "text"');
     const cnode = await onlineNode(cmd.ep);
     const c = common.beginCapture('GET', p);
-    if (format === 'tlv') return run(c, () => cnode.readReq(p), { withValue: true, path: p });
+    if (format === 'tlv') {
+      const out = await run(c, () => cnode.readReq(p), { withValue: true, path: p });
+      // The library's own TLV decoding of the bytes, apart from its cache: readReq fails
+      // (libraryError, no value) when its cache lacks the instance or resource.
+      if (out.cf === 11542 && out.raw) {
+        try {
+          out.decoded = numericKeys(p, cutils.decodeTlv(p, Buffer.from(out.raw, 'hex')));
+        } catch (e) {
+          out.decodeError = errorText(e);
+        }
+      }
+      return out;
+    }
     return run(c, () => direct(cnode, 'GET', p, { options: { Accept: 'text/plain' } }), { withValue: true, path: p });
   },
 

@@ -589,6 +589,11 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
     if (done == self->completed_.end()) return;  // not yet: nothing to send
     result = std::move(done->second);
     self->completed_.erase(done);
+    // Non-confirmable: libcoap lets one CON per session be outstanding (NSTART = 1), so a CON
+    // response would wait behind the client's own Update, which a server may hold back until
+    // its reads are answered (coap-shepherd does): a deadlock. A lost NON response costs the
+    // server one retry of its request (RFC 7252 §5.2.2 allows either type).
+    coap_pdu_set_type(response, COAP_MESSAGE_NON);
   } else if (self->deferredHandler_ && self->defer(session, request, dm)) {
     return;  // an empty ACK now (for a CON request), the response when it is ready
   } else {
