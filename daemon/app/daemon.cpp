@@ -129,6 +129,9 @@ class Daemon final : public TreeListener {
     });
   }
   void objectsChanged() {
+    // What a Bootstrap-Server writes is not the client's configuration before its Finish (and
+    // every server registers anew after it): the servers hear nothing of it meanwhile.
+    if (bootstrapping()) return;
     for (auto& server : servers_) server->registration().objectsChanged();
   }
   /// Runs `action` on the connection of the server that Server object instance `instance`
@@ -231,7 +234,7 @@ void Daemon::laterForServerOf(const Instance& instance,
 
 void Daemon::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>&,
                            ChangeOrigin) {
-  if (instance.objectId() != server_object::kObjectId) return;
+  if (instance.objectId() != server_object::kObjectId || bootstrapping()) return;
   laterForServerOf(instance, [](ServerConnection& server) { server.settingsChanged(); });
 }
 

@@ -180,9 +180,14 @@ TEST_F(Bootstrap, Int5_BootstrapRequestTriggerFromTheServer) {
   EXPECT_TRUE(bs_.waitFor([&] { return count(bs_, Event::Kind::BootstrapRequest) > before; }, 10s))
       << daemon_->output();
   // Provisioned again (a new lifetime), the client registers anew with it.
+  const size_t updates = count(server_, Event::Kind::Update);
   ASSERT_TRUE(bs_.bootstrapDelete("/"));
   ASSERT_TRUE(bs_.bootstrapWrite("/0/1", kSenmlJson, securityFor101()));
   ASSERT_TRUE(bs_.bootstrapWrite("/1/1", kSenmlJson, serverFor101(75)));
+  // Nothing of the bootstrap in progress reaches the server (no Update with lt=75 or with
+  // an object list lacking /1/1): it is not the client's configuration before the Finish.
+  server_.waitFor([] { return false; }, 300ms);
+  EXPECT_EQ(count(server_, Event::Kind::Update), updates) << daemon_->output();
   auto finish = bs_.bootstrapFinish();
   ASSERT_TRUE(finish);
   EXPECT_EQ(finish->code, kChanged);
