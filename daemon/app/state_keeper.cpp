@@ -63,6 +63,9 @@ bool StateKeeper::restore() {
   apply(*loaded.state);
   generation_ = loaded.state->generation;
   bootstrapped_ = loaded.state->bootstrapped;
+  restoredSessions_.locations = loaded.state->locations;
+  restoredSessions_.registrations = loaded.state->registrations;
+  restoredSessions_.observations = loaded.state->observations;
   lastSaved_ = std::move(loaded.state);
   logger()->info("restored the saved state (generation {}{}) from {}", generation_,
                  bootstrapped_ ? ", from a bootstrap server" : "", store_.directory().string());
@@ -95,6 +98,7 @@ PersistedState StateKeeper::capture() const {
       state.instances.emplace_back(oid, instance->snapshot());
   for (const auto& [key, attributes] : attributes_.all())
     state.attributes.push_back(StoredAttributeEntry{key.first, key.second, toStored(attributes)});
+  if (sessionSource_) sessionSource_(state);
   return state;
 }
 

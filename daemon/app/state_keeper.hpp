@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +49,17 @@ class StateKeeper final : public TreeListener {
   /// Saves now (the state as it stands); the change timer's work.
   Status saveNow();
 
+  /// Fills in the sessions (registrations, locations, observations) at every save.
+  using SessionSource = std::function<void(PersistedState&)>;
+  void setSessionSource(SessionSource source) { sessionSource_ = std::move(source); }
+  /// A session changed (a registration or an observation): save once the event is handled.
+  void sessionsChanged() {
+    if (!applying_) scheduleSave();
+  }
+  /// The sessions restore() found (registrations, locations, observations; nothing else), for
+  /// the daemon to take up once.
+  const PersistedState& restoredSessions() const { return restoredSessions_; }
+
   void instanceAdded(const Instance& instance) override { changed(instance.objectId()); }
   void instanceRemoved(std::uint16_t oid, std::uint16_t) override { changed(oid); }
   void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>&,
@@ -70,6 +82,8 @@ class StateKeeper final : public TreeListener {
   bool bootstrapped_ = false;
   bool holding_ = false;
   bool applying_ = false;
+  SessionSource sessionSource_;
+  PersistedState restoredSessions_;
   /// The last state saved (or restored): what rollback() returns to.
   std::optional<PersistedState> lastSaved_;
 };

@@ -37,6 +37,40 @@ struct StoredAttributeEntry {
   bool operator==(const StoredAttributeEntry&) const = default;
 };
 
+/// A registration as the server holds it, so that a restart within its lifetime resumes it with
+/// an Update (and the server's observations live on) instead of a new Register.
+struct StoredRegistration {
+  std::uint16_t server = 0;
+  /// The server URI and endpoint name it was made with: a different one means register anew.
+  std::string uri;
+  std::string endpoint;
+  /// Seconds, as the server last accepted it.
+  std::uint32_t lifetime = 0;
+  /// Unix seconds of the server's last 2.01 (Register) or 2.04 (Update).
+  std::int64_t updatedAt = 0;
+  /// The local UDP port the server knows the client by (0: unknown).
+  std::uint16_t localPort = 0;
+
+  bool operator==(const StoredRegistration&) const = default;
+};
+
+/// An observation a server set up (RFC 7641): what it asked, with which token, and the Observe
+/// value to continue from, so that notifications go on after a restart.
+struct StoredObservation {
+  std::uint16_t server = 0;
+  std::vector<std::uint8_t> token;  // 0..8 bytes
+  /// true: an Observe-Composite (FETCH with the paths in `payload`); false: a GET of `path`.
+  bool composite = false;
+  Path path;
+  std::optional<std::uint16_t> accept;
+  std::optional<std::uint16_t> contentFormat;  // of `payload`
+  std::vector<std::uint8_t> payload;
+  /// No notification before the restart used a value at or above this (24 bits).
+  std::uint32_t sequence = 0;
+
+  bool operator==(const StoredObservation&) const = default;
+};
+
 /// Everything that must survive a restart (see FORMAT.md for how it is written).
 struct PersistedState {
   /// Increases with every save, so a reader can tell which of two states is newer.
@@ -49,6 +83,9 @@ struct PersistedState {
   std::vector<StoredAttributeEntry> attributes;
   /// Each server's registration location (short server id -> Location-Path segments).
   std::map<std::uint16_t, std::vector<std::string>> locations;
+  /// Each server's registration and observations (version 2; empty in a version 1 file).
+  std::vector<StoredRegistration> registrations;
+  std::vector<StoredObservation> observations;
 
   bool operator==(const PersistedState&) const = default;
 };

@@ -17,13 +17,14 @@
 #include "io/base64.hpp"
 #include "io/utf8.hpp"
 #include "store/crc32.hpp"
+#include "store/json_fields.hpp"
+#include "store/session_fields.hpp"
 
 namespace lwm2md {
 
 namespace {
 
-// ordered_json keeps members in the order written, so the file reads top-down as documented.
-using Json = nlohmann::ordered_json;
+using namespace state_json;
 
 // The header line is short and fixed; a longer first line is not ours.
 constexpr std::size_t kMaxHeaderLength = 128;
@@ -54,53 +55,7 @@ std::optional<ResourceType> typeFromName(std::string_view name) {
   return std::nullopt;
 }
 
-Error stateError(std::string message) {
-  return Error{CoapCode::InternalServerError, std::move(message), ErrorKind::InvalidValue};
-}
-
-Error at(const std::string& where, const std::string& what) {
-  return stateError(where + ": " + what);
-}
-
-// Untrusted text in a message: control and non-ASCII bytes escaped, long text cut.
-std::string printable(std::string_view text, std::size_t limit = 32) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  if (text.size() > limit) out += "...";
-  return out + "\"";
-}
-
-std::span<const std::uint8_t> bytesOf(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
 // ---- encoding ----
-
-// Strings are JSON strings when they are UTF-8 (nearly always); other byte strings (a
-// Location-Path option may hold anything) are kept exactly as {"base64": "..."}.
-Json encodeText(const std::string& text) {
-  if (isValidUtf8(text)) return Json(text);
-  Json object = Json::object();
-  object["base64"] = encodeBase64(bytesOf(text));
-  return object;
-}
-
-// JSON has no NaN or infinities; they are written as strings.
-Json encodeFloat(double value) {
-  if (std::isnan(value)) return Json("NaN");
-  if (std::isinf(value)) return Json(value > 0 ? "Infinity" : "-Infinity");
-  return Json(value);
-}
 
 Json encodeValue(const Value& value) {
   return std::visit(
@@ -168,90 +123,6 @@ std::string hex8(std::uint32_t value) {
 }
 
 // ---- decoding ----
-
-const Json* member(const Json& object, std::string_view key) {
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-Status expectObject(const Json& j, const std::string& where,
-                    std::initializer_list<std::string_view> known) {
-  if (!j.is_object()) return at(where, std::string("expected an object, found ") + j.type_name());
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (std::find(known.begin(), known.end(), it.key()) == known.end())
-      return at(where, "unknown member " + printable(it.key()));
-  return {};
-}
-
-Result<const Json*> required(const Json& object, std::string_view key, const std::string& where) {
-  const Json* found = member(object, key);
-  if (found == nullptr) return at(where, "missing member " + printable(key));
-  return found;
-}
-
-Result<std::uint64_t> decodeUnsigned(const Json& j, const std::string& where, std::uint64_t max) {
-  if (!j.is_number_unsigned()) return at(where, "expected an unsigned integer");
-  const auto value = j.get<std::uint64_t>();
-  if (value > max)
-    return at(where, std::to_string(value) + " is out of range (0.." + std::to_string(max) + ")");
-  return value;
-}
-
-Result<std::uint16_t> decodeId(const Json& j, const std::string& where) {
-  auto value = decodeUnsigned(j, where, std::numeric_limits<std::uint16_t>::max());
-  if (!value) return value.error();
-  return static_cast<std::uint16_t>(*value);
-}
-
-Result<std::uint32_t> decodeU32(const Json& j, const std::string& where) {
-  auto value = decodeUnsigned(j, where, std::numeric_limits<std::uint32_t>::max());
-  if (!value) return value.error();
-  return static_cast<std::uint32_t>(*value);
-}
-
-Result<std::int64_t> decodeSigned(const Json& j, const std::string& where) {
-  if (j.is_number_unsigned()) {
-    const auto value = j.get<std::uint64_t>();
-    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      return at(where, std::to_string(value) + " is out of the 64-bit signed range");
-    return static_cast<std::int64_t>(value);
-  }
-  if (!j.is_number_integer()) return at(where, "expected an integer");
-  return j.get<std::int64_t>();
-}
-
-Result<double> decodeFloat(const Json& j, const std::string& where) {
-  if (j.is_number()) return j.get<double>();
-  if (j.is_string()) {
-    const auto& text = j.get_ref<const std::string&>();
-    if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    if (text == "Infinity") return std::numeric_limits<double>::infinity();
-    if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
-  }
-  return at(where, "expected a number, \"NaN\", \"Infinity\" or \"-Infinity\"");
-}
-
-Result<bool> decodeBool(const Json& j, const std::string& where) {
-  if (!j.is_boolean()) return at(where, "expected true or false");
-  return j.get<bool>();
-}
-
-Result<Opaque> decodeBytes(const Json& j, const std::string& where) {
-  if (!j.is_string()) return at(where, "expected a base64 string");
-  auto bytes = decodeBase64(j.get_ref<const std::string&>());
-  if (!bytes) return at(where, "not valid base64 (RFC 4648, padded)");
-  return std::move(*bytes);
-}
-
-Result<std::string> decodeText(const Json& j, const std::string& where) {
-  if (j.is_string()) return j.get<std::string>();
-  if (j.is_object() && j.size() == 1 && member(j, "base64") != nullptr) {
-    auto bytes = decodeBytes(*member(j, "base64"), where + ".base64");
-    if (!bytes) return bytes.error();
-    return std::string(bytes->begin(), bytes->end());
-  }
-  return at(where, "expected a string or {\"base64\": ...}");
-}
 
 Result<Value> decodeValue(const Json& j, ResourceType type, const std::string& where) {
   switch (type) {
@@ -441,12 +312,52 @@ Result<StoredAttributeEntry> decodeAttributeEntry(const Json& j, const std::stri
   return entry;
 }
 
-Status decodeContentJson(const Json& root, PersistedState& state) {
-  const std::string where = "content";
-  if (auto s = expectObject(root, where,
-                            {"generation", "bootstrapped", "instances", "attributes", "locations"});
+// Decodes the members of an array member `key` with `decode`; `where` prefixes each error.
+template <typename Decode>
+Status decodeArray(const Json& root, std::string_view key, Decode decode) {
+  auto list = required(root, key, "content");
+  if (!list) return list.error();
+  if (!(*list)->is_array()) return at(std::string(key), "expected an array");
+  std::size_t index = 0;
+  for (const Json& entry : **list)
+    if (auto s = decode(entry, std::string(key) + "[" + std::to_string(index++) + "]"); !s)
+      return s;
+  return {};
+}
+
+// Version 2 adds the sessions (registrations and observations); version 1 has none.
+Status decodeSessionsJson(const Json& root, PersistedState& state) {
+  if (auto s = decodeArray(root, "registrations",
+                           [&](const Json& entry, const std::string& here) -> Status {
+                             auto registration = decodeRegistration(entry, here);
+                             if (!registration) return registration.error();
+                             state.registrations.push_back(std::move(*registration));
+                             return {};
+                           });
       !s)
     return s;
+  if (auto s = decodeArray(root, "observations",
+                           [&](const Json& entry, const std::string& here) -> Status {
+                             auto observation = decodeObservation(entry, here);
+                             if (!observation) return observation.error();
+                             state.observations.push_back(std::move(*observation));
+                             return {};
+                           });
+      !s)
+    return s;
+  return validateSessions(state);
+}
+
+Status decodeContentJson(const Json& root, PersistedState& state, std::uint64_t version) {
+  const std::string where = "content";
+  const auto known =
+      version >= 2
+          ? expectObject(root, where,
+                         {"generation", "bootstrapped", "instances", "attributes", "locations",
+                          "registrations", "observations"})
+          : expectObject(root, where,
+                         {"generation", "bootstrapped", "instances", "attributes", "locations"});
+  if (!known) return known;
 
   auto generationJson = required(root, "generation", where);
   if (!generationJson) return generationJson.error();
@@ -516,6 +427,7 @@ Status decodeContentJson(const Json& root, PersistedState& state) {
       return at(here + ".server",
                 "location of server " + std::to_string(*server) + " appears twice");
   }
+  if (version >= 2) return decodeSessionsJson(root, state);
   return {};
 }
 
@@ -561,8 +473,14 @@ std::vector<std::string_view> splitSpaces(std::string_view text) {
   return tokens;
 }
 
-// Checks the header line and the integrity of what follows; returns the content (the JSON).
-Result<std::string_view> checkEnvelope(std::string_view text) {
+struct Envelope {
+  std::uint64_t version = 0;
+  std::string_view content;
+};
+
+// Checks the header line and the integrity of what follows; returns the version and the
+// content (the JSON).
+Result<Envelope> checkEnvelope(std::string_view text) {
   if (text.empty()) return stateError("empty file");
   const std::string_view name = text.substr(0, text.find_first_of(" \n"));
   if (name != kStateFormatName) {
@@ -593,7 +511,7 @@ Result<std::string_view> checkEnvelope(std::string_view text) {
   const auto crc = tokens.size() == 4 ? parseCrcField(tokens[3]) : std::nullopt;
   if (!length || !crc)
     return stateError("malformed header line " + printable(header, 80) +
-                      " (expected \"lwm2md-state version=1 length=<bytes> crc32=<8 hex "
+                      " (expected \"lwm2md-state version=<v> length=<bytes> crc32=<8 hex "
                       "digits>\")");
   if (body.size() < *length)
     return stateError("truncated: the header announces " + std::to_string(*length) +
@@ -603,20 +521,20 @@ Result<std::string_view> checkEnvelope(std::string_view text) {
                       " bytes of content where the header announces " + std::to_string(*length) +
                       " (data appended?)");
   if (crc32(body) != *crc) return stateError("checksum mismatch (half-written or corrupt)");
-  return body;
+  return Envelope{*version, body};
 }
 
 Result<PersistedState> decodeChecked(std::string_view text) {
-  auto body = checkEnvelope(text);
-  if (!body) return body.error();
+  auto envelope = checkEnvelope(text);
+  if (!envelope) return envelope.error();
   Json root;
   try {
-    root = Json::parse(body->begin(), body->end());
+    root = Json::parse(envelope->content.begin(), envelope->content.end());
   } catch (const Json::exception& e) {
     return stateError(std::string("the content is not valid JSON: ") + e.what());
   }
   PersistedState state;
-  if (auto s = decodeContentJson(root, state); !s) return s.error();
+  if (auto s = decodeContentJson(root, state, envelope->version); !s) return s.error();
   return state;
 }
 
@@ -662,7 +580,7 @@ Status validateState(const PersistedState& state) {
     if (!seenAttributes.emplace(entry.server, entry.path).second)
       return stateError("attributes of server " + std::to_string(entry.server) + " on " +
                         entry.path.toString() + " appear twice");
-  return {};
+  return validateSessions(state);
 }
 
 std::string encodeState(const PersistedState& state) {
@@ -693,11 +611,23 @@ std::string encodeState(const PersistedState& state) {
     locations.push_back(std::move(entry));
   }
   root["locations"] = std::move(locations);
+  // A state without sessions is written as version 1, so that an older daemon can still read
+  // what it could have written itself.
+  const bool withSessions = !state.registrations.empty() || !state.observations.empty();
+  if (withSessions) {
+    Json registrations = Json::array();
+    for (const auto& entry : state.registrations)
+      registrations.push_back(encodeRegistration(entry));
+    root["registrations"] = std::move(registrations);
+    Json observations = Json::array();
+    for (const auto& entry : state.observations) observations.push_back(encodeObservation(entry));
+    root["observations"] = std::move(observations);
+  }
 
   // Every string was checked for UTF-8 above, so `replace` never fires; it only guarantees
   // that dump() cannot throw.
   const std::string body = root.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
-  return std::string(kStateFormatName) + " version=" + std::to_string(kStateFormatVersion) +
+  return std::string(kStateFormatName) + " version=" + (withSessions ? "2" : "1") +
          " length=" + std::to_string(body.size()) + " crc32=" + hex8(crc32(body)) + "\n" + body;
 }
 

@@ -11,7 +11,7 @@ namespace lwm2md {
 /// The first word of every state file, and the newest format version this code reads and
 /// writes (FORMAT.md). A file with a higher version is refused, never guessed at.
 inline constexpr std::string_view kStateFormatName = "lwm2md-state";
-inline constexpr unsigned kStateFormatVersion = 1;
+inline constexpr unsigned kStateFormatVersion = 2;
 
 /// Checks that `state` can be written so that it reads back identically: every value holds the
 /// alternative its type is stored as, executable resources carry no value, and no instance,

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `meson install` of the build directory into a temp DESTDIR, then what a packager and a
 # provider's developer rely on: the binaries, liblwm2md-provider with its header and pkg-config
-# file, the shipped data files, and a program built against the installed copy alone.
+# file, the shipped data files (systemd unit, sysusers.d, tmpfiles.d, D-Bus policy and activation
+# file, interface XML, config, objects), and a program built against the installed copy alone.
 # Everything it writes is under its temp dir (meson itself rewrites the build directory's
 # meson-logs/install-log.txt, as on every install). Settings come from tests/install/meson.build.
 set -uo pipefail
 
 for var in MESON BUILD_ROOT SOURCE_DIR VERSION PREFIX BINDIR SBINDIR LIBDIR INCLUDEDIR DATADIR \
-  SYSCONFDIR UNITDIR CXX SANITIZE PC_NAME; do
+  SYSCONFDIR UNITDIR SYSUSERSDIR TMPFILESDIR CXX SANITIZE PC_NAME; do
   if [[ -z "${!var:-}" ]]; then
     echo "install_test: $var is not set (run through meson test)" >&2
     exit 2
@@ -54,6 +55,10 @@ for iface in Manager Instance Server Provider; do
   check_file "$DATADIR/dbus-1/interfaces/org.lwm2md1.$iface.xml"
 done
 check_file "$UNITDIR/lwm2md.service"
+check_file "$SYSUSERSDIR/lwm2md.conf"
+check_file "$TMPFILESDIR/lwm2md.conf"
+check_file "$DATADIR/dbus-1/system.d/org.lwm2md1.conf"
+check_file "$DATADIR/dbus-1/system-services/org.lwm2md1.service"
 # The library: the development symlink resolves to the versioned file; a static archive
 # would do as well.
 lib_so="$dest$LIBDIR/liblwm2md-provider.so"
@@ -78,13 +83,29 @@ same_as_source() {  # installed source
 same_as_source "$INCLUDEDIR/lwm2md/provider.hpp" dbus/client/include/lwm2md/provider.hpp
 same_as_source "$DATADIR/dbus-1/interfaces/org.lwm2md1.Manager.xml" dbus/org.lwm2md1.Manager.xml
 same_as_source "$SYSCONFDIR/lwm2md/lwm2md.toml" conf/lwm2md.toml
+same_as_source "$SYSUSERSDIR/lwm2md.conf" systemd/lwm2md.sysusers
+same_as_source "$TMPFILESDIR/lwm2md.conf" systemd/lwm2md.tmpfiles
+same_as_source "$DATADIR/dbus-1/system.d/org.lwm2md1.conf" systemd/org.lwm2md1.conf
+same_as_source "$DATADIR/dbus-1/system-services/org.lwm2md1.service" systemd/org.lwm2md1.service
+for object in 0 1 2 3 4 3303; do
+  same_as_source "$DATADIR/lwm2md/objects/$object.xml" "objects/$object.xml"
+done
+for iface in Instance Server Provider; do
+  same_as_source "$DATADIR/dbus-1/interfaces/org.lwm2md1.$iface.xml" "dbus/org.lwm2md1.$iface.xml"
+done
+# systemd's directories re-rooted under the prefix (systemd/meson.build): prefix /usr gives
+# /usr/lib/systemd/system, and /usr/local/lib/... is on systemd's search path as well.
+for dir in "$UNITDIR:lib/systemd/system" "$SYSUSERSDIR:lib/sysusers.d" "$TMPFILESDIR:lib/tmpfiles.d"; do
+  if [[ "${dir%%:*}" == "$PREFIX/${dir#*:}" ]]; then pass "${dir%%:*}"; else fail "${dir%%:*} is not $PREFIX/${dir#*:}"; fi
+done
 
 # 3. Nothing that is not for installing: test programs, examples, internal static libraries.
 stray="$(cd "$dest" && find . -type f \( -name '*test*' -o -name '*example*' -o -name '*.a' \
   -o -name '*.o' \) ! -name 'liblwm2md-provider.a' | sort)"
 if [[ -n "$stray" ]]; then fail "installed but internal: $stray"; else pass "no test, example or internal files"; fi
-outside="$(cd "$dest" && find . -type f | grep -v -e "^.$PREFIX/" -e "^.$UNITDIR/" || true)"
-if [[ -n "$outside" ]]; then fail "installed outside $PREFIX: $outside"; else pass "all under $PREFIX (and $UNITDIR)"; fi
+# (With --prefix=/usr meson puts sysconfdir at /etc.)
+outside="$(cd "$dest" && find . -type f | grep -v -e "^.$PREFIX/" -e "^.$UNITDIR/" -e "^.$SYSCONFDIR/" || true)"
+if [[ -n "$outside" ]]; then fail "installed outside $PREFIX: $outside"; else pass "all under $PREFIX (and $UNITDIR, $SYSCONFDIR)"; fi
 
 # 4. The installed programs run and point at installed paths, not at the build tree.
 unit="$dest$UNITDIR/lwm2md.service"
@@ -93,6 +114,19 @@ if grep -qx "ExecStart=$SBINDIR/lwm2md --config $SYSCONFDIR/lwm2md/lwm2md.toml .
 else
   fail "lwm2md.service ExecStart: $(grep ExecStart "$unit" || echo none)"
 fi
+# The pieces name each other: the unit runs as the user the sysusers file creates and owns the
+# name the policy grants that user; the activation file starts the installed unit.
+sysusers="$dest$SYSUSERSDIR/lwm2md.conf"
+policy="$dest$DATADIR/dbus-1/system.d/org.lwm2md1.conf"
+activation="$dest$DATADIR/dbus-1/system-services/org.lwm2md1.service"
+grep -qx 'User=lwm2md' "$unit" && grep -q '^u lwm2md ' "$sysusers" && grep -q '^g lwm2m ' "$sysusers" &&
+  pass "unit user lwm2md and group lwm2m come from sysusers.d" || fail "unit User= or sysusers.d entries"
+grep -qx 'BusName=org.lwm2md1' "$unit" && grep -q '<policy user="lwm2md">' "$policy" &&
+  grep -q '<allow own="org.lwm2md1"/>' "$policy" &&
+  pass "policy lets lwm2md own BusName=org.lwm2md1" || fail "unit BusName= or policy ownership"
+grep -qx 'Name=org.lwm2md1' "$activation" && grep -qx 'SystemdService=lwm2md.service' "$activation" &&
+  [[ -f "$dest$UNITDIR/lwm2md.service" ]] &&
+  pass "activation starts the installed lwm2md.service" || fail "activation file: $(cat "$activation")"
 for binary in "$SBINDIR/lwm2md" "$BINDIR/lwm2mctl" "$LIBDIR/liblwm2md-provider.so.$VERSION"; do
   [[ -f "$dest$binary" ]] || continue
   runpath="$(readelf -d "$dest$binary" 2>/dev/null | grep -E 'RPATH|RUNPATH' || true)"

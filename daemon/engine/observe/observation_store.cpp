@@ -17,6 +17,11 @@ Observation* ObservationStore::find(std::uint64_t id) {
   return it == observations_.end() ? nullptr : &it->second;
 }
 
+const Observation* ObservationStore::find(std::uint64_t id) const {
+  auto it = observations_.find(id);
+  return it == observations_.end() ? nullptr : &it->second;
+}
+
 Observation* ObservationStore::find(const void* server, const ObserveToken& token) {
   for (auto& [id, observation] : observations_)
     if (observation.server == server && observation.token == token) return &observation;

@@ -38,6 +38,9 @@ struct Observation {
   NotificationPlanner planner;
   /// The Observe option value last used (24 bits, increasing).
   std::uint32_t sequence = 0;
+  /// The Observe value the state file holds for it: values below it are free to use; once
+  /// `sequence` comes close, a new reserve is saved (ObserveManager).
+  std::uint32_t reserved = 0;
   std::vector<std::uint8_t> lastPayload;
   std::optional<std::uint16_t> lastFormat;
   /// When a confirmable message last reached the server for it (RFC 7641 §4.5: at least one
@@ -63,6 +66,7 @@ class ObservationStore {
                                                           const DmRequest& request,
                                                           const NotificationPlanner& planner);
   Observation* find(std::uint64_t id);
+  const Observation* find(std::uint64_t id) const;
   Observation* find(const void* server, const ObserveToken& token);
   Observation* findByMid(const void* server, int mid);
   /// Removes and returns it (so the caller can cancel its timer); nullopt when unknown.

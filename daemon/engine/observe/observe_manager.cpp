@@ -17,6 +17,15 @@ constexpr std::uint16_t kServerShortId = 0;
 constexpr std::uint16_t kDefaultPmin = 2;
 constexpr std::uint16_t kDefaultPmax = 3;
 constexpr std::uint32_t kSequenceMask = 0xFFFFFF;  // the Observe option holds 24 bits
+// Observe values are persisted ahead of use (Observation::reserved), this many at a time, so
+// that a restart never reuses one without a save per notification. Far below 2^23, so a value
+// taken up after a restart is still "newer" to the server (RFC 7641 §4.4).
+constexpr std::uint32_t kSequenceReserve = 1024;
+
+// How far `to` lies ahead of `from` on the 24-bit circle.
+std::uint32_t sequenceAhead(std::uint32_t from, std::uint32_t to) {
+  return (to - from) & kSequenceMask;
+}
 
 std::shared_ptr<spdlog::logger> logger() {
   static const auto instance = log::get("observe");
@@ -205,6 +214,7 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
   observation->paths = std::move(paths);
   if (watchListener_) watchListener_();
   observation->sequence = (sequence + 1) & kSequenceMask;
+  reserveSequence(*observation);
   observation->lastPayload = response.payload;
   observation->lastFormat = response.contentFormat;
   observation->lastConfirmableAt = now;
@@ -354,6 +364,8 @@ void ObserveManager::send(Observation& observation, const DmResponse& response,
     return;
   }
   observation.sequence = *notification.sequence;
+  if (sequenceAhead(observation.sequence, observation.reserved) < kSequenceReserve / 2)
+    reserveSequence(observation);
   observation.lastMid = *mid;
   if (notification.confirmable) observation.lastConfirmableAt = now;
   observation.lastPayload = response.payload;
@@ -385,6 +397,50 @@ void ObserveManager::remove(std::uint64_t id) {
   auto removed = store_.remove(id);
   if (removed && removed->timer) loop_.cancelTimer(*removed->timer);
   if (removed && watchListener_) watchListener_();
+  if (removed && persistListener_) persistListener_();
+}
+
+void ObserveManager::reserveSequence(Observation& observation) {
+  observation.reserved = (observation.sequence + kSequenceReserve) & kSequenceMask;
+  if (persistListener_) persistListener_();
+}
+
+std::vector<ObserveManager::Resumable> ObserveManager::resumable(
+    const ServerConnection* server) const {
+  std::vector<Resumable> out;
+  for (auto id : store_.idsOf(server))
+    if (const Observation* observation = store_.find(id))
+      out.push_back({observation->token, observation->request, observation->reserved});
+  return out;
+}
+
+Status ObserveManager::resume(ServerConnection* server, const ObserveToken& token,
+                              const DmRequest& request, std::uint32_t sequence) {
+  std::vector<Path> paths{request.path};
+  const bool composite = request.method == CoapMethod::Fetch;
+  if (composite) {
+    auto listed = decodeCompositePaths(
+        static_cast<ContentFormat>(request.contentFormat.value_or(0)), request.payload);
+    if (!listed) return listed.error();
+    paths = std::move(*listed);
+  }
+  const auto now = Clock::now();
+  auto [observation, replaced] =
+      store_.add(server, token, request,
+                 NotificationPlanner(NotificationAttributes{}, now,
+                                     composite ? std::nullopt : numberAt(request.path)));
+  if (replaced && replaced->timer) loop_.cancelTimer(*replaced->timer);
+  observation->paths = std::move(paths);
+  // Every value up to `sequence` may have been used before the restart: continue above it.
+  observation->sequence = sequence & kSequenceMask;
+  observation->lastConfirmableAt = now;
+  reserveSequence(*observation);
+  if (watchListener_) watchListener_();
+  plan(*observation);
+  logger()->info("server {}: resumed observation of {} (token {}, Observe {})",
+                 server->config().shortId, describePaths(*observation), hex(token),
+                 observation->sequence);
+  return {};
 }
 
 std::vector<Path> ObserveManager::observedPaths() {

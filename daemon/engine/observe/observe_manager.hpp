@@ -58,6 +58,25 @@ class ObserveManager final : public TreeListener {
   void setWatchListener(std::function<void()> listener) { watchListener_ = std::move(listener); }
   std::size_t countOf(const ServerConnection* server) const { return store_.countOf(server); }
 
+  /// An observation as it can be taken up again after a restart (the state file keeps it).
+  struct Resumable {
+    ObserveToken token;
+    DmRequest request;
+    /// No notification so far used an Observe value at or beyond this one.
+    std::uint32_t sequence = 0;
+  };
+  std::vector<Resumable> resumable(const ServerConnection* server) const;
+  /// Takes up an observation `server` set up before a restart: it notifies as before, with
+  /// Observe values above `sequence`, at the next change or pmax. Fails on an undecodable
+  /// composite payload.
+  Status resume(ServerConnection* server, const ObserveToken& token, const DmRequest& request,
+                std::uint32_t sequence);
+  /// Heard when what resumable() returns changes: an observation begins or ends, or the
+  /// Observe values run into the reserve last handed out (the listener saves the state).
+  void setPersistListener(std::function<void()> listener) {
+    persistListener_ = std::move(listener);
+  }
+
   void instanceAdded(const Instance& instance) override;
   void instanceRemoved(std::uint16_t oid, std::uint16_t iid) override;
   void valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
@@ -79,6 +98,8 @@ class ObserveManager final : public TreeListener {
   /// Sends the final error notification and removes the observation.
   void finish(Observation& observation, CoapCode code, const std::vector<std::uint8_t>& reason);
   void remove(std::uint64_t id);
+  /// Moves the persisted reserve of Observe values ahead of the one just used.
+  void reserveSequence(Observation& observation);
 
   EventLoop& loop_;
   CoapEndpoint& coap_;
@@ -87,6 +108,7 @@ class ObserveManager final : public TreeListener {
   ReadFunction read_;
   ObservationStore store_;
   std::function<void()> watchListener_;
+  std::function<void()> persistListener_;
 };
 
 }  // namespace lwm2md

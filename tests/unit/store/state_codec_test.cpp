@@ -255,9 +255,9 @@ TEST(StateCodec, RejectsOtherFormatsAndVersions) {
   EXPECT_NE(decodeError(other).find("not an lwm2md state file"), std::string::npos);
 
   std::string newer = text;
-  newer.replace(newer.find("version=1"), 9, "version=2");
+  newer.replace(newer.find("version=1"), 9, "version=3");
   EXPECT_EQ(decodeError(newer),
-            "format version 2 is newer than this daemon understands (up to 1): refusing it");
+            "format version 3 is newer than this daemon understands (up to 2): refusing it");
   std::string zero = text;
   zero.replace(zero.find("version=1"), 9, "version=0");
   EXPECT_EQ(decodeError(zero), "unknown format version 0");
@@ -267,7 +267,7 @@ TEST(StateCodec, RejectsOtherFormatsAndVersions) {
   EXPECT_EQ(decodeError("lwm2md-state\n"), "the header line has no version");
   EXPECT_EQ(decodeError("lwm2md-state version=1\n"),
             "malformed header line \"lwm2md-state version=1\" (expected \"lwm2md-state "
-            "version=1 length=<bytes> crc32=<8 hex digits>\")");
+            "version=<v> length=<bytes> crc32=<8 hex digits>\")");
   EXPECT_EQ(decodeError("lwm2md-state " + std::string(200, 'x')), "the header line is too long");
   EXPECT_EQ(decodeError(text + "\n"), std::to_string(text.size() - text.find('\n')) +
                                           " bytes of content where the header announces " +
