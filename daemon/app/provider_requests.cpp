@@ -1,11 +1,14 @@
 #include "app/provider_requests.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "core/event_loop.hpp"
 #include "dbus/service/dbus_service.hpp"
 #include "dbus/service/provider_gateway.hpp"
+#include "ddf/object_registry.hpp"
 #include "dm/data_model.hpp"
 #include "io/content_format.hpp"
 #include "tree/object_tree.hpp"
@@ -28,6 +31,18 @@ bool isExecute(const DmRequest& request, const Instance& instance) {
 }  // namespace
 
 bool ProviderRequests::take(const DmRequest& request, Complete complete) {
+  // Create and Delete on an object a provider owns whole go to that provider, whatever the
+  // instance (it answers for all of them).
+  if (request.path.depth() == 1 && request.method == CoapMethod::Post)
+    if (auto provider = dbus_.objectProviderOf(request.path.objectId())) {
+      create(request, *provider, std::move(complete));
+      return true;
+    }
+  if (request.path.depth() == 2 && request.method == CoapMethod::Delete)
+    if (auto provider = dbus_.objectProviderOf(request.path.objectId())) {
+      remove(request, *provider, std::move(complete));
+      return true;
+    }
   if (request.path.depth() == 1 && request.method == CoapMethod::Get && !isDiscover(request))
     return readObject(request, std::move(complete));
   if (request.path.depth() < 2) return false;
@@ -160,6 +175,86 @@ void ProviderRequests::execute(const DmRequest& request, Complete complete) {
                                   [complete, checked](Status status) {
                                     complete(status ? checked : toResponse(status.error()));
                                   });
+  if (!started) later(std::move(complete), toResponse(started.error()));
+}
+
+std::optional<std::uint16_t> ProviderRequests::freeInstanceId(std::uint16_t oid) const {
+  for (std::uint32_t iid = 0; iid < Path::kInvalidId; ++iid) {
+    const auto id = static_cast<std::uint16_t>(iid);
+    if (!tree_.find(oid, id) && !creating_.contains({oid, id})) return id;
+  }
+  return std::nullopt;
+}
+
+void ProviderRequests::create(const DmRequest& request, const ProviderRef& provider,
+                              Complete complete) {
+  const std::uint16_t oid = request.path.objectId();
+  // Everything the data model would check (definition, access, payload, mandatory
+  // resources) is checked before the provider hears of it.
+  auto plan = dataModel_.prepareCreate(request);
+  if (!plan) return later(std::move(complete), toResponse(plan.error()));
+  const ObjectDef* def = tree_.registry().find(oid);
+  const bool creatingOne = std::any_of(creating_.begin(), creating_.end(),
+                                       [oid](const auto& key) { return key.first == oid; });
+  if (def && !def->multiple && creatingOne)
+    return later(std::move(complete),
+                 DmResponse::error(CoapCode::BadRequest,
+                                   fmt::format("object {} ({}) is single-instance and an instance "
+                                               "of it is being created",
+                                               oid, def->name)));
+  std::uint16_t iid = plan->instanceId;
+  if (iid == Path::kInvalidId) {
+    auto free = freeInstanceId(oid);
+    if (!free)
+      return later(std::move(complete),
+                   DmResponse::error(CoapCode::InternalServerError,
+                                     fmt::format("object {} has no free instance id", oid)));
+    iid = *free;
+  } else if (creating_.contains({oid, iid})) {
+    return later(std::move(complete),
+                 DmResponse::error(CoapCode::BadRequest,
+                                   fmt::format("/{}/{} is being created already", oid, iid)));
+  }
+  creating_.insert({oid, iid});
+  auto started = gateway_.createInstance(
+      provider, oid, iid, plan->values,
+      [this, request, provider, oid, iid, complete](Status status) {
+        creating_.erase({oid, iid});
+        if (!status) return complete(toResponse(status.error()));
+        // The provider keeps the values: the tree holds a callback instance without any,
+        // owned by the provider (it goes when the provider leaves the bus).
+        if (!dbus_.bindProvider(oid, iid, provider))
+          return complete(DmResponse::error(
+              CoapCode::BadRequest,
+              fmt::format("/{}/{} was added by someone else meanwhile", oid, iid)));
+        DmResponse response = dataModel_.commitCreate(request, iid, {}, provider.busName);
+        if (!isSuccess(response.code)) {
+          dbus_.unbindProvider(oid, iid);
+          logger_->warn("provider {} created /{}/{}, but the daemon cannot keep it: {}",
+                        provider.busName, oid, iid, response.diagnostic());
+        } else {
+          logger_->info("server created /{}/{} through provider {}", oid, iid, provider.busName);
+        }
+        complete(std::move(response));
+      });
+  if (!started) {
+    creating_.erase({oid, iid});
+    later(std::move(complete), toResponse(started.error()));
+  }
+}
+
+void ProviderRequests::remove(const DmRequest& request, const ProviderRef& provider,
+                              Complete complete) {
+  if (auto refusal = dataModel_.checkRemove(request))
+    return later(std::move(complete), std::move(*refusal));
+  const std::uint16_t oid = request.path.objectId();
+  const std::uint16_t iid = request.path.instanceId();
+  auto started =
+      gateway_.deleteInstance(provider, oid, iid, [this, request, complete](Status status) {
+        if (!status) return complete(toResponse(status.error()));
+        // Checked again: the instance may have gone while the provider was asked.
+        complete(dataModel_.remove(request));
+      });
   if (!started) later(std::move(complete), toResponse(started.error()));
 }
 

@@ -2,6 +2,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
+#include <utility>
 
 #include "core/log.hpp"
 #include "dm/dm_request.hpp"
@@ -14,6 +17,7 @@ class DbusService;
 class EventLoop;
 class ObjectTree;
 class ProviderGateway;
+struct ProviderRef;
 
 /// Serves the Device Management requests on callback-provided instances (AddInstance with
 /// option `provider`): the values live in the provider, not in the daemon, so a Read asks the
@@ -22,6 +26,11 @@ class ProviderGateway;
 /// control, response codes) is the data model's, as for any instance. The answer comes later:
 /// the CoAP layer sends an empty ACK and then the response (RFC 7252 §5.2.2). A provider that
 /// errs or times out gives the server the mapped error (ProviderGateway's table).
+///
+/// Objects a provider owns whole (Manager.ProvideObject): a server's Create is checked by the
+/// data model and then offered to the provider; only once it accepts does the instance enter
+/// the tree, as a callback instance of that provider. A Delete is checked, then offered; the
+/// instance goes (with its Access Control instance) once the provider agrees.
 class ProviderRequests {
  public:
   using Complete = std::function<void(DmResponse)>;
@@ -36,7 +45,8 @@ class ProviderRequests {
         logger_(log::get("provider")) {}
 
   /// Takes `request` when it addresses a callback-provided instance with an operation a
-  /// provider serves (Read, Write, Execute); false leaves it to the data model alone.
+  /// provider serves (Read, Write, Execute), or is a Create or Delete on an object a provider
+  /// owns whole; false leaves it to the data model alone.
   /// `complete` runs exactly once, never from within this call.
   bool take(const DmRequest& request, Complete complete);
 
@@ -50,6 +60,10 @@ class ProviderRequests {
                  std::function<void(Status)> done);
   void write(const DmRequest& request, Complete complete);
   void execute(const DmRequest& request, Complete complete);
+  void create(const DmRequest& request, const ProviderRef& provider, Complete complete);
+  void remove(const DmRequest& request, const ProviderRef& provider, Complete complete);
+  /// The lowest instance id of `oid` neither in the tree nor promised to a Create in flight.
+  std::optional<std::uint16_t> freeInstanceId(std::uint16_t oid) const;
   /// Answers from the loop: `complete` must not run inside take().
   void later(Complete complete, DmResponse response);
 
@@ -59,6 +73,9 @@ class ProviderRequests {
   DbusService& dbus_;
   ProviderGateway& gateway_;
   std::shared_ptr<spdlog::logger> logger_;
+  // (oid, iid) of Creates a provider has not answered yet: a second Create must not be
+  // offered the same id meanwhile.
+  std::set<std::pair<std::uint16_t, std::uint16_t>> creating_;
 };
 
 }  // namespace lwm2md

@@ -86,6 +86,8 @@ struct Provider::Impl {
   // Callback instances and the object that answers the daemon's calls for all of them.
   std::map<std::pair<std::uint16_t, std::uint16_t>, CallbackHandlers> callbacks;
   std::unique_ptr<sdbus::IObject> callbackObject;
+  // Objects provided whole (provideObject): their Create and Delete handlers.
+  std::map<std::uint16_t, ObjectHandlers> objects;
 
   /// Exports kCallbackObjectPath (once). Throws sdbus::Error.
   void exportCallbackObject();
@@ -95,6 +97,15 @@ struct Provider::Impl {
     if (it == callbacks.end())
       throw sdbus::Error(errors::kNotFound,
                          "this provider has no callback instance " + where(oid, iid));
+    return it->second;
+  }
+
+  /// The handlers of an object provided whole; throws NotPermitted for any other object.
+  const ObjectHandlers& objectHandlersOf(std::uint16_t oid) const {
+    auto it = objects.find(oid);
+    if (it == objects.end())
+      throw sdbus::Error(errors::kNotPermitted,
+                         "this provider does not provide object " + std::to_string(oid));
     return it->second;
   }
 
@@ -171,8 +182,32 @@ void Provider::Impl::exportCallbackObject() {
                 throw toSdbus(status.error());
             });
           });
-  // Create and Delete are left out: this library offers instances, not whole objects, and a
-  // missing method is the daemon's signal to refuse them (4.05).
+  // The daemon calls Create and Delete only for objects provided whole (provideObject).
+  object->registerMethod("Create")
+      .onInterface(kProviderIface)
+      .withInputParamNames("object_id", "instance_id", "values")
+      .implementedAs([this](std::uint16_t oid, std::uint16_t iid, const DbusValueMap& values) {
+        answer([&] {
+          const auto& handlers = objectHandlersOf(oid);
+          if (!handlers.create) throw refused("Create", oid, iid);
+          auto created = handlers.create(oid, iid, fromVariants(values));
+          if (!created) throw toSdbus(created.error());
+          // In place before the daemon can send the new instance's first Read.
+          callbacks.insert_or_assign({oid, iid}, std::move(*created));
+        });
+      });
+  object->registerMethod("Delete")
+      .onInterface(kProviderIface)
+      .withInputParamNames("object_id", "instance_id")
+      .implementedAs([this](std::uint16_t oid, std::uint16_t iid) {
+        answer([&] {
+          const auto& handlers = objectHandlersOf(oid);
+          if (!handlers.remove) throw refused("Delete", oid, iid);
+          if (auto status = handlers.remove(oid, iid); !status) throw toSdbus(status.error());
+          callbacks.erase({oid, iid});
+          instances.erase({oid, iid});
+        });
+      });
   object->finishRegistration();
   callbackObject = std::move(object);
 }
@@ -264,6 +299,33 @@ Result<InstanceRef> Provider::addCallbackInstance(std::uint16_t objectId, std::u
     return fromSdbus(e);
   } catch (const std::exception& e) {
     return Error{errors::kFailed, std::string("unexpected reply: ") + e.what()};
+  }
+}
+
+Status Provider::provideObject(std::uint16_t objectId, ObjectHandlers handlers) {
+  try {
+    // The object must answer before the daemon can call it, i.e. before ProvideObject.
+    impl_->exportCallbackObject();
+    // Kept only if the daemon agrees; a second call replaces the handlers.
+    auto previous = impl_->objects.find(objectId);
+    std::optional<ObjectHandlers> before;
+    if (previous != impl_->objects.end()) before = previous->second;
+    impl_->objects.insert_or_assign(objectId, std::move(handlers));
+    try {
+      impl_->manager->callMethod("ProvideObject")
+          .onInterface(kManagerIface)
+          .withArguments(objectId, sdbus::ObjectPath(kCallbackObjectPath),
+                         std::map<std::string, sdbus::Variant>{});
+    } catch (const sdbus::Error&) {
+      if (before)
+        impl_->objects.insert_or_assign(objectId, std::move(*before));
+      else
+        impl_->objects.erase(objectId);
+      throw;
+    }
+    return {};
+  } catch (const sdbus::Error& e) {
+    return fromSdbus(e);
   }
 }
 

@@ -1,9 +1,11 @@
 #include "dbus/service/dbus_service.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <utility>
 
@@ -31,6 +33,23 @@ InstanceData withoutSecrets(const Instance& instance) {
 
 constexpr const char* kBusName = "org.freedesktop.DBus";
 constexpr const char* kBusPath = "/org/freedesktop/DBus";
+
+// Where instance objects live, and the Manager (the ObjectManager above them).
+constexpr std::string_view kObjectRoot = "/org/lwm2md1/Object";
+constexpr const char* kManagerPath = "/org/lwm2md1";
+// After taking this many objects off the bus at once (a GetManagedObjects, say), hand the
+// freed heap back: otherwise one listing would leave the daemon's RSS at the eager size.
+constexpr std::size_t kTrimAfterEvicting = 64;
+
+/// Parses one id segment of an object path ("33000"); nullopt for anything else.
+std::optional<std::uint16_t> idSegment(std::string_view text) {
+  unsigned value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value >= Path::kInvalidId)
+    return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
 
 // Marks an instance object as busy for the length of one of its method calls.
 class DispatchScope {
@@ -92,14 +111,19 @@ DbusService::DbusService(sdbus::IConnection& connection, ObjectTree& tree, Manag
                    const std::string& newOwner) { ownerLeft(name, newOwner); });
   bus_->finishRegistration();
 
-  // Instances the daemon (or anyone) added before the service existed are on the bus too;
-  // nobody can be watching yet, so they are not announced.
-  for (const Instance* instance : tree_.allInstances()) exportInstance(*instance, false);
+  // Instance objects come on demand (see objects_): the calls that need one are seen first.
+  // Instances added before the service existed need nothing: nobody can be watching yet.
+  auto hook = [this](sdbus::Message& message) { incomingCall(message); };
+  callHooks_.push_back(connection_.addMatch(
+      fmt::format("type='method_call',path_namespace='{}'", kObjectRoot), hook));
+  callHooks_.push_back(
+      connection_.addMatch(fmt::format("type='method_call',path='{}'", kManagerPath), hook));
   tree_.addListener(this);
 }
 
 DbusService::~DbusService() {
   tree_.removeListener(this);
+  callHooks_.clear();
   bus_.reset();
   for (auto& reply : pendingRemoves_) {
     try {
@@ -177,6 +201,11 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
   const ObjectDef* def = tree_.registry().find(oid);
   if (!def)
     throw dbusError(ErrorKind::UnknownObject, fmt::format("object {} has no definition", oid));
+  // A whole-object provider answers for every instance of its object (a server's Delete of
+  // any of them goes to it): nobody else may slip one in.
+  if (auto whole = objectProviderOf(oid); whole && whole->busName != sender)
+    throw dbusError(ErrorKind::NotPermitted, fmt::format("object {} ({}) is provided by {}", oid,
+                                                         def->name, whole->busName));
   auto data = valuesFromDbus(*def, values);
   if (!data) throw dbusError(data.error());
 
@@ -205,6 +234,63 @@ std::optional<ProviderRef> DbusService::providerOf(std::uint16_t oid, std::uint1
   auto it = providers_.find({oid, iid});
   if (it == providers_.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<ProviderRef> DbusService::objectProviderOf(std::uint16_t oid) const {
+  auto it = objectProviders_.find(oid);
+  if (it == objectProviders_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool DbusService::bindProvider(std::uint16_t oid, std::uint16_t iid, const ProviderRef& provider) {
+  if (tree_.find(oid, iid)) return false;
+  providers_.insert_or_assign({oid, iid}, provider);
+  return true;
+}
+
+void DbusService::unbindProvider(std::uint16_t oid, std::uint16_t iid) {
+  // Only a binding that never got its instance: a live instance keeps its provider.
+  if (!tree_.find(oid, iid)) providers_.erase({oid, iid});
+}
+
+void DbusService::provideObject(const std::string& sender, std::uint16_t oid,
+                                const std::string& providerPath,
+                                const std::map<std::string, sdbus::Variant>& options) {
+  if (!options.empty())
+    throw dbusError(ErrorKind::InvalidValue,
+                    fmt::format("unknown option '{}': ProvideObject takes no options yet",
+                                options.begin()->first));
+  // "/" would be the provider connection's root, never an object of its own.
+  if (!isObjectPath(providerPath) || providerPath == "/")
+    throw dbusError(ErrorKind::InvalidValue,
+                    fmt::format("provider: '{}' is not the path of an object implementing "
+                                "org.lwm2md1.Provider",
+                                providerPath));
+  // The provider is found by its unique name, and dropped when that name leaves the bus.
+  if (sender.empty() || sender[0] != ':')
+    throw dbusError(ErrorKind::NotPermitted, "ProvideObject needs a caller with a unique bus name");
+  const ObjectDef* def = tree_.registry().find(oid);
+  if (!def)
+    throw dbusError(ErrorKind::UnknownObject, fmt::format("object {} has no definition", oid));
+  if (oid <= kDeviceOid)
+    throw dbusError(
+        ErrorKind::NotPermitted,
+        fmt::format("object {} ({}) is the daemon's own: it cannot be provided", oid, def->name));
+  if (auto current = objectProviderOf(oid); current && current->busName != sender)
+    throw dbusError(
+        ErrorKind::AlreadyExists,
+        fmt::format("object {} ({}) is already provided by {}", oid, def->name, current->busName));
+  // Instances someone else owns would have their Delete sent to a provider that never heard
+  // of them.
+  for (const Instance* instance : tree_.instancesOf(oid)) {
+    if (instance->owner() == sender) continue;
+    const std::string owner = instance->owner().empty() ? "the daemon" : instance->owner();
+    throw dbusError(ErrorKind::AlreadyExists,
+                    fmt::format("object {} ({}) has instance /{}/{} owned by {}", oid, def->name,
+                                oid, instance->instanceId(), owner));
+  }
+  objectProviders_.insert_or_assign(oid, ProviderRef{sender, providerPath});
+  dbusLogger()->info("{} provides object {} ({}) at {}", sender, oid, def->name, providerPath);
 }
 
 std::uint16_t DbusService::addObjectDefinition(const std::string& xml) {
@@ -408,33 +494,107 @@ DbusValues DbusService::values(const InstanceObject& object) {
 
 // --- Tree listener -------------------------------------------------------------------------
 
-void DbusService::exportInstance(const Instance& instance, bool announce) {
-  const Key key{instance.objectId(), instance.instanceId()};
-  if (objects_.contains(key)) return;
+std::unique_ptr<InstanceObject> DbusService::createObject(std::uint16_t oid, std::uint16_t iid,
+                                                          const std::string& owner) {
   try {
     InstanceRequests& requests = *this;  // a private base: convert here, not in make_unique
-    auto object = std::make_unique<InstanceObject>(connection_, key.first, key.second,
-                                                   instance.owner(), requests);
-    if (announce) object->announce();
-    objects_.emplace(key, std::move(object));
+    return std::make_unique<InstanceObject>(connection_, oid, iid, owner, requests);
   } catch (const sdbus::Error& e) {
-    dbusLogger()->error("cannot export {}: {}", instancePath(key.first, key.second),
-                        e.getMessage());
+    dbusLogger()->error("cannot export {}: {}", instancePath(oid, iid), e.getMessage());
+    return nullptr;
   }
+}
+
+InstanceObject* DbusService::materialize(std::uint16_t oid, std::uint16_t iid) {
+  if (auto it = objects_.find({oid, iid}); it != objects_.end()) return it->second.get();
+  const Instance* instance = tree_.find(oid, iid);
+  if (!instance) return nullptr;
+  auto object = createObject(oid, iid, instance->owner());
+  if (!object) return nullptr;
+  InstanceObject* raw = object.get();
+  objects_.emplace(Key{oid, iid}, std::move(object));
+  scheduleSafePoint();
+  return raw;
+}
+
+void DbusService::materializeAll(std::optional<std::uint16_t> oid) {
+  const auto instances = oid ? tree_.instancesOf(*oid) : tree_.allInstances();
+  for (const Instance* instance : instances)
+    (void)materialize(instance->objectId(), instance->instanceId());
+}
+
+void DbusService::incomingCall(const sdbus::Message& message) {
+  // Called from sd-bus's C dispatch: nothing may propagate out of here.
+  try {
+    materializeFor(message.getPath(), message.getMemberName());
+  } catch (const std::exception& e) {
+    dbusLogger()->error("cannot prepare the instance objects for a call: {}", e.what());
+  }
+}
+
+void DbusService::materializeFor(std::string_view path, std::string_view member) {
+  if (path == kManagerPath) {
+    // The Manager's own methods need no instance. GetManagedObjects lists them all; its
+    // Introspect lists the child node "Object", there as soon as any instance is.
+    if (member == "GetManagedObjects") {
+      materializeAll(std::nullopt);
+    } else if (member == "Introspect") {
+      const auto instances = tree_.allInstances();
+      if (!instances.empty())
+        (void)materialize(instances.front()->objectId(), instances.front()->instanceId());
+    }
+    return;
+  }
+  if (!path.starts_with(kObjectRoot)) return;
+  path.remove_prefix(kObjectRoot.size());
+  if (path.empty()) {
+    const auto instances = tree_.allInstances();
+    // Introspect of /org/lwm2md1/Object lists one node per object: one instance of each does.
+    for (std::size_t i = 0; i < instances.size(); ++i)
+      if (i == 0 || instances[i]->objectId() != instances[i - 1]->objectId())
+        (void)materialize(instances[i]->objectId(), instances[i]->instanceId());
+    return;
+  }
+  if (path.front() != '/') return;
+  path.remove_prefix(1);
+  const auto slash = path.find('/');
+  const auto oid = idSegment(path.substr(0, slash));
+  if (!oid) return;
+  if (slash == std::string_view::npos) return materializeAll(oid);  // /Object/<oid>
+  const auto iid = idSegment(path.substr(slash + 1));
+  // Anything deeper is no object of ours; sd-bus answers UnknownObject as it should.
+  if (iid) (void)materialize(*oid, *iid);
+}
+
+void DbusService::evictInstances() {
+  if (dispatching_ != nullptr || objects_.empty()) return;
+  const std::size_t evicted = objects_.size();
+  objects_.clear();
+  if (evicted >= kTrimAfterEvicting) malloc_trim(0);
+}
+
+void DbusService::exportInstance(const Instance& instance) {
+  if (InstanceObject* object = materialize(instance.objectId(), instance.instanceId()))
+    object->announce();
 }
 
 void DbusService::instanceAdded(const Instance& instance) {
   // A retired object may still hold the path a re-added instance needs.
   reapRetired();
-  exportInstance(instance, true);
+  exportInstance(instance);
 }
 
 void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
   providers_.erase({oid, iid});
-  auto it = objects_.find({oid, iid});
-  if (it == objects_.end()) return;
-  std::unique_ptr<InstanceObject> object = std::move(it->second);
-  objects_.erase(it);
+  std::unique_ptr<InstanceObject> object;
+  if (auto it = objects_.find({oid, iid}); it != objects_.end()) {
+    object = std::move(it->second);
+    objects_.erase(it);
+  } else {
+    // sd-bus builds InterfacesRemoved from the object's registration: it must be on the bus.
+    object = createObject(oid, iid, std::string());
+    if (!object) return;
+  }
   object->withdraw();
   if (object.get() == dispatching_) {
     object->markRemoved();
@@ -446,27 +606,27 @@ void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
 
 void DbusService::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
                                 ChangeOrigin origin) {
-  auto it = objects_.find({instance.objectId(), instance.instanceId()});
-  if (it == objects_.end() || rids.empty()) return;
-  it->second->valuesChanged();
+  if (rids.empty()) return;
+  InstanceObject* object = materialize(instance.objectId(), instance.instanceId());
+  if (!object) return;
+  object->valuesChanged();
   if (origin != ChangeOrigin::Server) return;
   DbusValues written;
   for (std::uint16_t rid : rids) {
     if (isSecret(instance.objectId(), rid)) continue;
     if (auto data = instance.resource(rid)) written.insert_or_assign(rid, valueToDbus(*data));
   }
-  it->second->written(written);
+  object->written(written);
 }
 
 void DbusService::observationChanged(std::uint16_t oid, std::uint16_t iid, std::uint16_t rid,
                                      bool observed) {
-  auto it = objects_.find({oid, iid});
-  if (it != objects_.end()) it->second->observationChanged(rid, observed);
+  if (InstanceObject* object = materialize(oid, iid)) object->observationChanged(rid, observed);
 }
 
 void DbusService::executed(const Instance& instance, std::uint16_t rid, const std::string& args) {
-  auto it = objects_.find({instance.objectId(), instance.instanceId()});
-  if (it != objects_.end()) it->second->executed(rid, args);
+  if (InstanceObject* object = materialize(instance.objectId(), instance.instanceId()))
+    object->executed(rid, args);
 }
 
 // --- Bus -----------------------------------------------------------------------------------
@@ -475,6 +635,14 @@ void DbusService::ownerLeft(const std::string& name, const std::string& newOwner
   // Only unique names (":1.42") own instances; a unique name never gets a new owner.
   if (name.empty() || name[0] != ':' || !newOwner.empty()) return;
   reapRetired();
+  for (auto it = objectProviders_.begin(); it != objectProviders_.end();) {
+    if (it->second.busName == name) {
+      dbusLogger()->info("{} left the bus: object {} is no longer provided", name, it->first);
+      it = objectProviders_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   auto removed = tree_.removeOwnedBy(name);
   if (!removed.empty())
     dbusLogger()->info("{} left the bus: removed {} instance(s)", name, removed.size());
@@ -489,6 +657,7 @@ void DbusService::scheduleSafePoint() {
           // A failed ping is a safe point all the same: it is a turn of the loop.
           safePointScheduled_ = false;
           reapRetired();
+          evictInstances();
         });
     safePointScheduled_ = true;
   } catch (const sdbus::Error& e) {

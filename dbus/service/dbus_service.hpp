@@ -77,6 +77,15 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   /// reads, writes and executes through it (ProviderGateway) instead of the tree's values.
   /// nullopt for every other instance, and once the instance is gone.
   std::optional<ProviderRef> providerOf(std::uint16_t oid, std::uint16_t iid) const;
+  /// The provider that owns object `oid` whole (Manager.ProvideObject): servers' Create and
+  /// Delete on the object go to it. nullopt when nobody does (any more).
+  std::optional<ProviderRef> objectProviderOf(std::uint16_t oid) const;
+  /// Makes the instance /oid/iid, about to be added to the tree after `provider` accepted a
+  /// server's Create, a callback instance of that provider (its Owner is the provider's bus
+  /// name). False, changing nothing, when /oid/iid exists already.
+  bool bindProvider(std::uint16_t oid, std::uint16_t iid, const ProviderRef& provider);
+  /// Undoes bindProvider() when the instance could not be added after all.
+  void unbindProvider(std::uint16_t oid, std::uint16_t iid);
 
   /// "/org/lwm2md1/Object/<oid>/<iid>".
   static std::string instancePath(std::uint16_t oid, std::uint16_t iid) {
@@ -106,6 +115,8 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   sdbus::ObjectPath addInstance(const std::string& sender, std::uint16_t oid, std::uint16_t iid,
                                 const DbusValues& values,
                                 const std::map<std::string, sdbus::Variant>& options) override;
+  void provideObject(const std::string& sender, std::uint16_t oid, const std::string& providerPath,
+                     const std::map<std::string, sdbus::Variant>& options) override;
   std::uint16_t addObjectDefinition(const std::string& xml) override;
   std::tuple<std::string, bool, std::vector<DbusResourceDef>> objectDefinition(
       std::uint16_t oid) override;
@@ -115,7 +126,23 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   void bootstrap() override;
   void runAction(const std::function<Status()>& action, const char* method);
 
-  void exportInstance(const Instance& instance, bool announce);
+  /// Announces a new instance (InterfacesAdded): its object goes on the bus for that.
+  void exportInstance(const Instance& instance);
+  /// The instance's object, put on the bus now if it is not (until the next safe point);
+  /// nullptr when the tree has no such instance or the bus refuses the path.
+  InstanceObject* materialize(std::uint16_t oid, std::uint16_t iid);
+  /// Puts every instance (of `oid` only, when given) on the bus until the next safe point.
+  void materializeAll(std::optional<std::uint16_t> oid);
+  std::unique_ptr<InstanceObject> createObject(std::uint16_t oid, std::uint16_t iid,
+                                               const std::string& owner);
+  /// Runs before sd-bus looks for the object a method call is addressed to (match callbacks
+  /// come first in sd-bus's dispatch), so the object it needs is there when it looks.
+  void incomingCall(const sdbus::Message& message);
+  /// What a call to `path` (method `member`) needs on the bus: the instance it names, or
+  /// the instances an enumeration of `path` lists.
+  void materializeFor(std::string_view path, std::string_view member);
+  /// Takes every instance object off the bus again (at a safe point, never inside a call).
+  void evictInstances();
   const Instance& liveInstance(const InstanceObject& object) const;
   void requireOwner(const InstanceObject& object, const char* method) const;
   /// Set's permission check: the owner's rule, except that anyone may set the hardware
@@ -129,11 +156,21 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   sdbus::IConnection& connection_;
   ObjectTree& tree_;
   std::unique_ptr<ManagerObject> manager_;
+  // Instance objects on the bus right now. An sdbus-c++ object with the Instance interface
+  // costs about 4 KiB, which for a gateway's thousands of instances dwarfed the tree itself
+  // (issue 7). So an instance's object exists only while it is needed: to answer a method call
+  // or property access (created by incomingCall() before sd-bus dispatches it), to enumerate
+  // (GetManagedObjects, Introspect) or to emit a signal; the next safe point removes it. To
+  // clients every instance is always there.
   std::map<Key, std::unique_ptr<InstanceObject>> objects_;
+  // The match callbacks that let incomingCall() see calls before sd-bus dispatches them.
+  std::vector<sdbus::Slot> callHooks_;
   std::map<std::uint16_t, std::unique_ptr<ServerObject>> servers_;
   ManagerActions actions_;
   // Callback-provided instances (AddInstance option "provider"), dropped with the instance.
   std::map<Key, ProviderRef> providers_;
+  // Objects provided whole (ProvideObject), dropped when their provider leaves the bus.
+  std::map<std::uint16_t, ProviderRef> objectProviders_;
   // sdbus-c++ touches an object after its method handler returns, so an object removed from
   // within its own call (Remove) is kept here, off the tree, until the next safe point.
   std::vector<std::unique_ptr<InstanceObject>> retired_;

@@ -33,6 +33,13 @@ sdbus::ObjectPath ManagerObject::AddInstance(const std::uint16_t& object_id,
   return requests_.addInstance(sender, object_id, instance_id, values, options);
 }
 
+void ManagerObject::ProvideObject(const std::uint16_t& object_id, const sdbus::ObjectPath& provider,
+                                  const std::map<std::string, sdbus::Variant>& options) {
+  const sdbus::Message* message = getObject().getCurrentlyProcessedMessage();
+  const std::string sender = message ? message->getSender() : std::string();
+  requests_.provideObject(sender, object_id, provider, options);
+}
+
 std::string ManagerObject::State() {
   return info_.state ? info_.state() : std::string();
 }

@@ -34,6 +34,9 @@ class ManagerRequests {
   virtual sdbus::ObjectPath addInstance(const std::string& sender, std::uint16_t oid,
                                         std::uint16_t iid, const DbusValues& values,
                                         const std::map<std::string, sdbus::Variant>& options) = 0;
+  virtual void provideObject(const std::string& sender, std::uint16_t oid,
+                             const std::string& providerPath,
+                             const std::map<std::string, sdbus::Variant>& options) = 0;
   virtual std::uint16_t addObjectDefinition(const std::string& xml) = 0;
   virtual std::tuple<std::string, bool, std::vector<DbusResourceDef>> objectDefinition(
       std::uint16_t oid) = 0;
@@ -65,6 +68,8 @@ class ManagerObject final
   sdbus::ObjectPath AddInstance(const std::uint16_t& object_id, const std::uint16_t& instance_id,
                                 const DbusValues& values,
                                 const std::map<std::string, sdbus::Variant>& options) override;
+  void ProvideObject(const std::uint16_t& object_id, const sdbus::ObjectPath& provider,
+                     const std::map<std::string, sdbus::Variant>& options) override;
   std::uint16_t AddObjectDefinition(const std::string& ddf_xml) override {
     return requests_.addObjectDefinition(ddf_xml);
   }

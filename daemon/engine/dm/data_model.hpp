@@ -5,6 +5,7 @@
 
 #include "access/access_control.hpp"
 #include "dm/dm_request.hpp"
+#include "model/content.hpp"
 #include "model/result.hpp"
 
 namespace lwm2md {
@@ -42,8 +43,24 @@ class DataModel {
   DmResponse execute(const DmRequest& request);
   /// Create (POST on an object): 2.01 with Location-Path.
   DmResponse create(const DmRequest& request);
+  /// What a checked Create makes: the instance id (Path::kInvalidId: the client picks one)
+  /// and the initial values.
+  struct CreatePlan {
+    std::uint16_t instanceId = Path::kInvalidId;
+    std::vector<ResourceData> values;
+  };
+  /// Every check of create() (path, definition, access, payload, mandatory resources, free
+  /// id), changing nothing: for a Create that someone else must agree to first (a whole-object
+  /// provider). The error's code and message are the server's answer.
+  Result<CreatePlan> prepareCreate(const DmRequest& request);
+  /// Carries out a Create prepareCreate() accepted: adds /oid/iid with `values` and `owner`,
+  /// and its Access Control instance. 2.01 with Location-Path, or the error (nothing added).
+  DmResponse commitCreate(const DmRequest& request, std::uint16_t iid,
+                          const std::vector<ResourceData>& values, const std::string& owner);
   /// Delete (DELETE on an object instance).
   DmResponse remove(const DmRequest& request);
+  /// Every check of remove(), changing nothing: nullopt when the Delete may go ahead.
+  std::optional<DmResponse> checkRemove(const DmRequest& request) const;
   /// Write-Attributes (PUT with Uri-Query and no payload).
   DmResponse writeAttributes(const DmRequest& request);
   /// Read-Composite (FETCH; TS 1.1 §6.3.8): the payload lists paths at any level, across

@@ -31,57 +31,69 @@ const ResourceDef* missingMandatory(const ObjectDef& def, const std::vector<Reso
 }  // namespace
 
 DmResponse DataModel::create(const DmRequest& request) {
-  const Path& path = request.path;
-  if (!path.isObject())
-    return DmResponse::error(CoapCode::MethodNotAllowed, "Create applies to an object");
-  auto def = findObject(tree_, path.objectId());
-  if (!def) return toResponse(def.error());
-  if (!serverMayCreate(path.objectId()))
-    return DmResponse::error(CoapCode::MethodNotAllowed,
-                             fmt::format("a server may not create instances of object {} ({})",
-                                         path.objectId(), (*def)->name));
-  // TS 1.1 Core §7.3: Create needs the C bit of the object's Access Control instance.
-  if (auto denied = refused(request, AccessOperation::Create, path)) return *denied;
+  auto plan = prepareCreate(request);
+  if (!plan) return toResponse(plan.error());
+  // The daemon owns what a server creates (no D-Bus client does); the tree's listeners export
+  // it on D-Bus and announce it to the servers with a registration Update.
+  return commitCreate(request, plan->instanceId, plan->values, "");
+}
 
-  std::uint16_t iid = Path::kInvalidId;  // "let the client pick"
-  std::vector<ResourceData> values;
+Result<DataModel::CreatePlan> DataModel::prepareCreate(const DmRequest& request) {
+  const Path& path = request.path;
+  auto fail = [](CoapCode code, std::string message) -> Error {
+    return Error{code, std::move(message), ErrorKind::Failed};
+  };
+  if (!path.isObject()) return fail(CoapCode::MethodNotAllowed, "Create applies to an object");
+  auto def = findObject(tree_, path.objectId());
+  if (!def) return def.error();
+  if (!serverMayCreate(path.objectId()))
+    return fail(CoapCode::MethodNotAllowed,
+                fmt::format("a server may not create instances of object {} ({})", path.objectId(),
+                            (*def)->name));
+  // TS 1.1 Core §7.3: Create needs the C bit of the object's Access Control instance.
+  if (auto denied = refused(request, AccessOperation::Create, path))
+    return fail(denied->code, denied->diagnostic());
+
+  CreatePlan plan;  // instance id kInvalidId: "let the client pick"
   if (!request.payload.empty()) {
     if (!request.contentFormat)
-      return DmResponse::error(CoapCode::BadRequest, "Create without a Content-Format option");
+      return fail(CoapCode::BadRequest, "Create without a Content-Format option");
     auto decoded = decodeContent(static_cast<ContentFormat>(*request.contentFormat), path,
                                  request.payload, shapesOf(**def));
-    if (!decoded) return toResponse(decoded.error());
+    if (!decoded) return decoded.error();
     if (decoded->instances.size() > 1)
-      return DmResponse::error(CoapCode::BadRequest,
-                               fmt::format("a Create makes one instance, the payload holds {}",
-                                           decoded->instances.size()));
+      return fail(CoapCode::BadRequest,
+                  fmt::format("a Create makes one instance, the payload holds {}",
+                              decoded->instances.size()));
     if (!decoded->instances.empty()) {
-      iid = decoded->instances[0].id;
-      values = std::move(decoded->instances[0].resources);
+      plan.instanceId = decoded->instances[0].id;
+      plan.values = std::move(decoded->instances[0].resources);
     }
   }
   if (const auto existing = tree_.instancesOf(path.objectId());
       !(*def)->multiple && !existing.empty())
-    return DmResponse::error(
+    return fail(CoapCode::BadRequest,
+                fmt::format("object {} ({}) is single-instance and already has {}", path.objectId(),
+                            (*def)->name,
+                            Path(path.objectId(), existing.front()->instanceId()).toString()));
+  if (plan.instanceId != Path::kInvalidId && tree_.find(path.objectId(), plan.instanceId))
+    return fail(
         CoapCode::BadRequest,
-        fmt::format("object {} ({}) is single-instance and already has {}", path.objectId(),
-                    (*def)->name,
-                    Path(path.objectId(), existing.front()->instanceId()).toString()));
-  if (iid != Path::kInvalidId && tree_.find(path.objectId(), iid))
-    return DmResponse::error(
-        CoapCode::BadRequest,
-        fmt::format("{} already exists", Path(path.objectId(), iid).toString()));
-  for (const auto& value : values)
-    if (auto res = findResource(**def, value.id); !res) return toResponse(res.error());
-  if (const ResourceDef* missing = missingMandatory(**def, values))
-    return DmResponse::error(
-        CoapCode::BadRequest,
-        fmt::format("Create of object {} ({}) needs the mandatory resource {} ({})",
-                    path.objectId(), (*def)->name, missing->id, missing->name));
+        fmt::format("{} already exists", Path(path.objectId(), plan.instanceId).toString()));
+  for (const auto& value : plan.values)
+    if (auto res = findResource(**def, value.id); !res) return res.error();
+  if (const ResourceDef* missing = missingMandatory(**def, plan.values))
+    return fail(CoapCode::BadRequest,
+                fmt::format("Create of object {} ({}) needs the mandatory resource {} ({})",
+                            path.objectId(), (*def)->name, missing->id, missing->name));
+  return plan;
+}
 
-  // The daemon owns what a server creates (no D-Bus client does); the tree's listeners export
-  // it on D-Bus and announce it to the servers with a registration Update.
-  auto added = tree_.addInstance(path.objectId(), iid, values, "");
+DmResponse DataModel::commitCreate(const DmRequest& request, std::uint16_t iid,
+                                   const std::vector<ResourceData>& values,
+                                   const std::string& owner) {
+  const Path& path = request.path;
+  auto added = tree_.addInstance(path.objectId(), iid, values, owner);
   if (!added) return toResponse(added.error());
   const std::uint16_t createdId = (*added)->instanceId();
   if (access_ && access_->enforced()) {

@@ -17,6 +17,22 @@ constexpr std::uint16_t kDeviceObject = 3;
 }  // namespace
 
 DmResponse DataModel::remove(const DmRequest& request) {
+  if (auto refusal = checkRemove(request)) return *refusal;
+  const Path& path = request.path;
+  if (auto status = tree_.removeInstance(path.objectId(), path.instanceId()); !status)
+    return toResponse(status.error());
+  // Attributes attached to the instance or below it go with it, for every server.
+  attributes_.removeBelow(path);
+  // Its Access Control instance goes with it (TS 1.1 Core §7.3.1), attributes included.
+  if (access_) {
+    if (const Instance* control = access_->controlOf(path.objectId(), path.instanceId()))
+      attributes_.removeBelow(Path(kAccessControlObject, control->instanceId()));
+    access_->instanceDeleted(tree_, path.objectId(), path.instanceId());
+  }
+  return emptyResponse(CoapCode::Deleted);
+}
+
+std::optional<DmResponse> DataModel::checkRemove(const DmRequest& request) const {
   const Path& path = request.path;
   // TS 1.1 §5.4.7: a DM server deletes object instances; "/" and whole objects are the
   // Bootstrap server's to delete.
@@ -35,18 +51,7 @@ DmResponse DataModel::remove(const DmRequest& request) {
     return DmResponse::error(
         CoapCode::MethodNotAllowed,
         fmt::format("{} ({}) cannot be deleted by a server", path.toString(), (*def)->name));
-  if (auto denied = refused(request, AccessOperation::Delete, path)) return *denied;
-  if (auto status = tree_.removeInstance(path.objectId(), path.instanceId()); !status)
-    return toResponse(status.error());
-  // Attributes attached to the instance or below it go with it, for every server.
-  attributes_.removeBelow(path);
-  // Its Access Control instance goes with it (TS 1.1 Core §7.3.1), attributes included.
-  if (access_) {
-    if (const Instance* control = access_->controlOf(path.objectId(), path.instanceId()))
-      attributes_.removeBelow(Path(kAccessControlObject, control->instanceId()));
-    access_->instanceDeleted(tree_, path.objectId(), path.instanceId());
-  }
-  return emptyResponse(CoapCode::Deleted);
+  return refused(request, AccessOperation::Delete, path);
 }
 
 }  // namespace lwm2md

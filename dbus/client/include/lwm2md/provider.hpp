@@ -152,11 +152,12 @@ struct InstanceRef {
 /// Error names a callback handler answers with; the LwM2M server receives the CoAP code beside
 /// each (the full table is in org.lwm2md1.Provider.xml).
 namespace errors {
-inline constexpr const char* kNotFound = "org.lwm2md1.Error.NotFound";          // 4.04
-inline constexpr const char* kInvalidValue = "org.lwm2md1.Error.InvalidValue";  // 4.00
-inline constexpr const char* kNotPermitted = "org.lwm2md1.Error.NotPermitted";  // 4.05
-inline constexpr const char* kTimeout = "org.lwm2md1.Error.Timeout";            // 5.04
-inline constexpr const char* kFailed = "org.lwm2md1.Error.Failed";              // 5.00
+inline constexpr const char* kNotFound = "org.lwm2md1.Error.NotFound";            // 4.04
+inline constexpr const char* kInvalidValue = "org.lwm2md1.Error.InvalidValue";    // 4.00
+inline constexpr const char* kNotPermitted = "org.lwm2md1.Error.NotPermitted";    // 4.05
+inline constexpr const char* kAlreadyExists = "org.lwm2md1.Error.AlreadyExists";  // 4.00
+inline constexpr const char* kTimeout = "org.lwm2md1.Error.Timeout";              // 5.04
+inline constexpr const char* kFailed = "org.lwm2md1.Error.Failed";                // 5.00
 }  // namespace errors
 
 /// How a callback-provided instance answers the daemon (see Provider::addCallbackInstance).
@@ -180,6 +181,24 @@ struct CallbackHandlers {
   std::function<Status(std::uint16_t objectId, std::uint16_t instanceId, std::uint16_t resourceId,
                        const std::string& args)>
       execute;
+};
+
+/// How a provider that owns a whole object (Provider::provideObject) answers LwM2M servers'
+/// Create and Delete. Handlers run like CallbackHandlers' (inside process(), quickly; an Error
+/// refuses, an exception counts as kFailed, a handler left empty refuses with kNotPermitted,
+/// which the server gets as 4.05).
+struct ObjectHandlers {
+  /// Create: a server created /objectId/instanceId with `values` (checked against the object's
+  /// definition, mandatory resources present). Return the handlers that serve the new
+  /// instance's Read, Write and Execute from now on, or refuse with errors::kAlreadyExists or
+  /// errors::kInvalidValue (4.00). The instance exists only once this returns successfully.
+  std::function<Result<CallbackHandlers>(std::uint16_t objectId, std::uint16_t instanceId,
+                                         const Values& values)>
+      create;
+  /// Delete: a server deleted /objectId/instanceId (any instance of the object, also one added
+  /// with addInstance or addCallbackInstance). Refuse with errors::kNotFound or
+  /// errors::kNotPermitted; on success the instance is gone from lwm2md.
+  std::function<Status(std::uint16_t objectId, std::uint16_t instanceId)> remove;
 };
 
 /// The object path at which a Provider answers org.lwm2md1.Provider calls (one object serves
@@ -224,6 +243,12 @@ class Provider {
   /// or when this Provider is destroyed.
   Result<InstanceRef> addCallbackInstance(std::uint16_t objectId, std::uint16_t instanceId,
                                           CallbackHandlers handlers);
+  /// Owns object `objectId` whole (Manager.ProvideObject): servers' Create and Delete on it
+  /// go to `handlers`, and instances a server creates become callback instances of this
+  /// provider. Exports kCallbackObjectPath the first time. Errors (named as on the bus):
+  /// UnknownObject, NotPermitted (objects 0-3), AlreadyExists (someone else provides it or owns
+  /// instances of it). Released when this Provider is destroyed.
+  Status provideObject(std::uint16_t objectId, ObjectHandlers handlers);
   /// Changes resource values (resources not named keep theirs).
   Status set(std::uint16_t objectId, std::uint16_t instanceId, const Values& values);
   /// Reads values; no resource ids: every resource that has a value.
