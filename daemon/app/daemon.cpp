@@ -2,9 +2,11 @@
 
 #include <signal.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -13,9 +15,11 @@
 #include <vector>
 
 #include "access/access_control.hpp"
+#include "app/config_reload.hpp"
 #include "app/provider_requests.hpp"
 #include "app/server_accounts.hpp"
 #include "app/state_keeper.hpp"
+#include "app/watchdog.hpp"
 #include "bootstrap/bootstrap_connection.hpp"
 #include "bootstrap/bootstrap_objects.hpp"
 #include "build_config.hpp"
@@ -82,8 +86,9 @@ std::unique_ptr<sdbus::IConnection> connectBus(const CommandLine& commandLine) {
 /// must be built (and are destroyed in reverse).
 class Daemon final : public TreeListener {
  public:
-  Daemon(const Config& config, std::unique_ptr<sdbus::IConnection> bus)
-      : config_(config),
+  Daemon(Config config, CommandLine commandLine, std::unique_ptr<sdbus::IConnection> bus)
+      : config_(std::move(config)),
+        commandLine_(std::move(commandLine)),
         tree_(registry_),
         access_(tree_),
         dataModel_(tree_, attributes_),
@@ -153,7 +158,21 @@ class Daemon final : public TreeListener {
   /// `restartAll` every connection is made anew (after a bootstrap).
   void reconcileServers(bool restartAll);
   void addServerConnection(const ServerConfig& server);
+  /// Takes up the registration (and its observations) `server` had before a restart, when the
+  /// saved one is for the same URI and endpoint and its lifetime has not run out; false when
+  /// there is none to take up (the caller registers anew). Each saved session is tried once.
+  bool resumeSession(ServerConnection& server);
+  /// Fills in every registered server's registration and observations for a save.
+  void captureSessions(PersistedState& state) const;
   void removeServerConnection(std::size_t index);
+  /// Takes a connection out of service with a De-register (a reload removed or changed its
+  /// server); it lives on in leaving_ until the De-register is answered or given up.
+  /// `forget` drops the server's Write-Attributes too (the server is gone for good).
+  void retireServerConnection(std::size_t index, bool forget);
+  void laterReapLeaving();
+  /// SIGHUP: reads the config file again and applies what changed (see planReload()).
+  void reload();
+  void applyServerChanges(const ServerChanges& changes);
   /// Client-initiated bootstrap; an error when there is no Bootstrap-Server account.
   Status startBootstrap(const std::string& why);
   void bootstrapFinished(bool success, const std::string& reason);
@@ -167,7 +186,8 @@ class Daemon final : public TreeListener {
   void serverStateChanged(std::uint16_t shortId);
   bool bootstrapping() const { return bootstrap_ && bootstrap_->machine().active(); }
 
-  const Config& config_;
+  Config config_;            // the running config: a reload replaces it
+  CommandLine commandLine_;  // re-applied over every reload (--log-level, --state-dir)
   ObjectRegistry registry_;
   ObjectTree tree_;
   AccessControl access_;       // object 2, enforced once there is more than one server
@@ -177,14 +197,20 @@ class Daemon final : public TreeListener {
   std::unique_ptr<sdbus::IConnection> bus_;
   std::unique_ptr<CoapEndpoint> coap_;
   std::vector<std::unique_ptr<ServerConnection>> servers_;
+  /// Connections a reload retired, De-registering; reaped once done.
+  std::vector<std::unique_ptr<ServerConnection>> leaving_;
+  std::optional<EventLoop::TimerId> reapTimer_;
   std::unique_ptr<ObserveManager> observe_;  // refers to servers_: destroyed before them
   std::unique_ptr<DbusService> dbus_;
   std::unique_ptr<ProviderGateway> providerGateway_;    // calls callback providers
   std::unique_ptr<ProviderRequests> providerRequests_;  // DM requests on their instances
   std::unique_ptr<StateKeeper> state_;  // saves objects 0-2 and attributes as they change
+  /// The sessions saved before this start, until each server has had its chance to resume.
+  PersistedState savedSessions_;
   /// The Bootstrap-Server connection while a bootstrap is under way (or kept for a
   /// server-initiated one); null otherwise.
   std::unique_ptr<BootstrapConnection> bootstrap_;
+  std::unique_ptr<Watchdog> watchdog_;  // only when systemd asks for one
   std::optional<EventLoop::TimerId> aclTimer_;
   /// What servers observe, as (object, instance, resource; 65535 = the whole instance): the
   /// providers were told of it with ObservationChanged.
@@ -286,15 +312,28 @@ DmResponse Daemon::serve(const DmRequest& request, void* peer) {
   // A server never sees the Security object (TS §E.1): it holds the keys.
   if (request.path.depth() >= 1 && request.path.objectId() == kSecurityObject)
     return DmResponse::error(CoapCode::Unauthorized, "the Security object is not accessible");
-  return dataModel_.handle(copy);
+  DmResponse response = dataModel_.handle(copy);
+  // What a server wrote to objects 1 and 2, and its Write-Attributes, reach the disk before
+  // the server hears of success: saving after the answer lost a lifetime write to a crash right
+  // after the 2.04 (the fault suite's kill loop counted 358 in 6258).
+  if (state_ && isSuccess(response.code) && state_->savePending())
+    if (auto saved = state_->saveNow(); !saved)
+      return DmResponse::error(CoapCode::InternalServerError,
+                               "the change could not be saved: " + saved.error().message);
+  return response;
 }
 
 void Daemon::integrateBus() {
-  // sd-bus tells before every wait which fd events and which deadline it needs; dispatch until
-  // it has nothing left, so no message waits for the next unrelated wake-up.
+  // sd-bus tells before every wait which fd events and which deadline it needs; dispatch what
+  // is pending, so no message waits for the next unrelated wake-up. At most a batch at a time:
+  // providers pushing without pause kept this loop busy for good, and the CoAP socket (ACKs of
+  // notifications among it) unread. With more left the loop polls without waiting and comes
+  // back here after serving the other fds.
   loop_.addPrepareHook([this]() -> std::optional<EventLoop::Clock::time_point> {
-    while (bus_->processPendingRequest()) {
-    }
+    constexpr int kBusBatch = 64;
+    int dispatched = 0;
+    while (dispatched < kBusBatch && bus_->processPendingRequest()) ++dispatched;
+    if (dispatched == kBusBatch) return EventLoop::Clock::now();
     const auto poll = bus_->getEventLoopPollData();
     loop_.watchFd(poll.fd, static_cast<std::uint32_t>(poll.events), [](std::uint32_t) {});
     if (poll.timeout_usec == UINT64_MAX) return std::nullopt;
@@ -362,8 +401,90 @@ void Daemon::addServerConnection(const ServerConfig& server) {
   raw->setRegisterHook([this, raw] { observe_->dropServer(raw); });
   raw->setDeregisterHook([this, raw] { observe_->dropServer(raw); });
   servers_.push_back(std::move(connection));
-  if (!stopping_) raw->start();
+  if (!stopping_ && !resumeSession(*raw)) raw->start();
   publishServer(server.shortId);
+}
+
+bool Daemon::resumeSession(ServerConnection& server) {
+  const std::uint16_t shortId = server.shortId();
+  auto& registrations = savedSessions_.registrations;
+  const auto found = std::find_if(registrations.begin(), registrations.end(),
+                                  [&](const StoredRegistration& r) { return r.server == shortId; });
+  if (found == registrations.end()) return false;
+  const StoredRegistration stored = *found;
+  registrations.erase(found);
+  std::vector<StoredObservation> observations;
+  std::erase_if(savedSessions_.observations, [&](StoredObservation& o) {
+    if (o.server != shortId) return false;
+    observations.push_back(std::move(o));
+    return true;
+  });
+  const std::vector<std::string> location = savedSessions_.locations[shortId];
+  savedSessions_.locations.erase(shortId);
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  std::string why;
+  if (stored.uri != server.config().uri || stored.endpoint != config_.endpoint)
+    why = "it was made for another server URI or endpoint";
+  else if (now >= stored.updatedAt + static_cast<std::int64_t>(stored.lifetime))
+    why = "its lifetime has run out";
+  else if (location.empty() || stored.localPort == 0)
+    why = "its location or local port is unknown";
+  if (!why.empty()) {
+    logger_->info("server {}: not resuming the saved registration: {}; registering anew", shortId,
+                  why);
+    return false;
+  }
+  if (!server.resume(location, RegisterArgs{std::chrono::seconds(stored.lifetime), ""},
+                     stored.localPort, stored.updatedAt)) {
+    logger_->warn("server {}: cannot resume the saved registration from port {}; registering anew",
+                  shortId, stored.localPort);
+    return false;
+  }
+  // The Update is on its way: if the server forgot us (4.04), the Register that follows drops
+  // these observations again (the register hook).
+  for (const auto& o : observations) {
+    DmRequest request;
+    request.method = o.composite ? CoapMethod::Fetch : CoapMethod::Get;
+    request.path = o.path;
+    request.accept = o.accept;
+    request.contentFormat = o.contentFormat;
+    request.payload = o.payload;
+    request.serverVersion = server.config().version;
+    request.serverShortId = shortId;
+    if (auto resumed = observe_->resume(&server, o.token, request, o.sequence); !resumed)
+      logger_->warn("server {}: cannot resume an observation of {}: {}", shortId, o.path.toString(),
+                    resumed.error().message);
+  }
+  return true;
+}
+
+void Daemon::captureSessions(PersistedState& state) const {
+  using S = RegistrationMachine::State;
+  for (const auto& server : servers_) {
+    const RegistrationMachine& machine = server->registration();
+    if ((machine.state() != S::Registered && machine.state() != S::Updating) ||
+        machine.location().empty())
+      continue;
+    const std::uint16_t shortId = server->shortId();
+    state.locations[shortId] = machine.location();
+    state.registrations.push_back(
+        StoredRegistration{shortId, server->config().uri, config_.endpoint,
+                           static_cast<std::uint32_t>(machine.accepted().lifetime.count()),
+                           server->acceptedAt(), server->localPort()});
+    if (!observe_) continue;
+    for (const auto& r : observe_->resumable(server.get())) {
+      StoredObservation o;
+      o.server = shortId;
+      o.token = r.token;
+      o.composite = r.request.method == CoapMethod::Fetch;
+      o.path = r.request.path;
+      o.accept = r.request.accept;
+      o.contentFormat = r.request.contentFormat;
+      o.payload = r.request.payload;
+      o.sequence = r.sequence;
+      state.observations.push_back(std::move(o));
+    }
+  }
 }
 
 void Daemon::removeServerConnection(std::size_t index) {
@@ -374,6 +495,130 @@ void Daemon::removeServerConnection(std::size_t index) {
   servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
   if (dbus_) dbus_->serverRemoved(shortId);
   logger_->info("server {}: no longer provisioned", shortId);
+}
+
+void Daemon::retireServerConnection(std::size_t index, bool forget) {
+  std::unique_ptr<ServerConnection> connection = std::move(servers_[index]);
+  servers_.erase(servers_.begin() + static_cast<std::ptrdiff_t>(index));
+  const std::uint16_t shortId = connection->shortId();
+  observe_->dropServer(connection.get());
+  if (forget) attributes_.removeServer(shortId);
+  if (dbus_) dbus_->serverRemoved(shortId);
+  // shutdown() De-registers a registered connection, lets a Register in flight be answered
+  // and then De-registers, and ends any other at once: no registration is left behind.
+  connection->registration().shutdown();
+  leaving_.push_back(std::move(connection));
+  laterReapLeaving();
+  // A server that never answers must not keep its connection for ever.
+  loop_.addTimer(kDeregisterGrace, [this] {
+    if (leaving_.empty()) return;
+    logger_->debug("giving up on {} De-register answer(s)", leaving_.size());
+    leaving_.clear();
+  });
+}
+
+void Daemon::laterReapLeaving() {
+  // From the loop: the connection may be inside its own response callback right now.
+  if (reapTimer_ || leaving_.empty()) return;
+  reapTimer_ = loop_.addTimer(std::chrono::milliseconds(0), [this] {
+    reapTimer_.reset();
+    std::erase_if(leaving_, [](const auto& connection) {
+      const auto s = connection->registration().state();
+      return s == RegistrationMachine::State::Deregistered ||
+             s == RegistrationMachine::State::Idle || s == RegistrationMachine::State::Failed;
+    });
+  });
+}
+
+void Daemon::reload() {
+  if (stopping_) return;
+  const std::filesystem::path file = config_.sourceFile;
+  if (file.empty()) {
+    logger_->warn("SIGHUP: no config file to reload");
+    return;
+  }
+  // RELOADING=1 with the time it began, as Type=notify-reload expects; READY=1 ends it.
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  sd_notifyf(0, "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%llu",
+             static_cast<unsigned long long>(now.tv_sec) * 1000000ULL +
+                 static_cast<unsigned long long>(now.tv_nsec) / 1000ULL);
+  logger_->info("reloading {}", file.string());
+  auto loaded = loadConfig(file);
+  if (!loaded) {
+    // The message names the file, the line and the key. Nothing has changed.
+    logger_->error("reload failed, the running configuration stays: {}", loaded.error().message);
+    sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", loaded.error().message.c_str());
+    lastState_.clear();  // the next state change reports the state again
+    return;
+  }
+  applyCommandLine(commandLine_, *loaded);
+  // A bootstrap rewrites objects 0 and 1 until its Finish: the tables wait for the next reload.
+  const bool holding = bootstrapping() || (state_ && state_->holding());
+  ReloadPlan plan = planReload(config_, std::move(*loaded), state_ && state_->bootstrapped());
+  if (holding && plan.servers.any()) {
+    plan.next.servers = config_.servers;
+    plan.servers = {};
+    plan.kept.emplace_back("[[server]] changes wait for the next reload: a bootstrap is under way");
+  }
+  for (const auto& line : plan.kept) logger_->warn("reload: {}", line);
+  config_ = std::move(plan.next);
+
+  if (plan.logLevel) {
+    log::setup(log::parseLevel(config_.logLevel).value_or(spdlog::level::info));
+    logger_->info("reload: log level {}", config_.logLevel);
+  }
+  if (plan.providerTimeout && providerGateway_) {
+    providerGateway_->setTimeout(std::chrono::milliseconds(
+        static_cast<std::int64_t>(config_.providerTimeoutSeconds * 1000.0)));
+    logger_->info("reload: provider timeout {} s", config_.providerTimeoutSeconds);
+  }
+  if (plan.coap) {
+    coap_->setTransmissionParameters({config_.coap.ackTimeoutSeconds, config_.coap.ackRandomFactor,
+                                      static_cast<std::uint16_t>(config_.coap.maxRetransmit)});
+    logger_->info("reload: [coap] applies to sessions opened from now on");
+  }
+  if (plan.registration)
+    logger_->info("reload: [registration] applies to server connections opened from now on");
+  if (plan.device) {
+    if (auto applied = applyDeviceConfig(tree_, config_.device); !applied)
+      logger_->error("reload: [device]: {}", applied.error().message);
+  }
+  applyServerChanges(plan.servers);
+  logger_->info("reloaded {}: {} server(s) added, {} changed, {} removed, {} unchanged",
+                file.string(), plan.servers.added.size(), plan.servers.changed.size(),
+                plan.servers.removed.size(), plan.servers.unchanged.size());
+  lastState_ = state();
+  sd_notifyf(0, "READY=1\nSTATUS=%s", lastState_.c_str());
+  stateChanged();
+}
+
+void Daemon::applyServerChanges(const ServerChanges& changes) {
+  if (!changes.any()) return;
+  // The tree first: a connection reads its Security and Server instances when it starts.
+  for (std::uint16_t shortId : changes.removed) unprovisionServer(tree_, shortId);
+  for (const auto* list : {&changes.changed, &changes.added})
+    for (const auto& server : *list)
+      if (auto written = provisionServer(tree_, server); !written)
+        logger_->error("reload: server {}: {}", server.shortId, written.error().message);
+  // Then the connections: a removed or changed server hears a De-register on its old session,
+  // and a changed or new one a fresh Register (reconcileServers opens what is missing). The
+  // others are not touched: same session, registration and observations.
+  auto retire = [this](std::uint16_t shortId, bool forget) {
+    for (std::size_t i = 0; i < servers_.size(); ++i)
+      if (servers_[i]->shortId() == shortId) {
+        logger_->info("server {}: {} by the reload", shortId, forget ? "removed" : "changed");
+        retireServerConnection(i, forget);
+        return;
+      }
+  };
+  for (std::uint16_t shortId : changes.removed) retire(shortId, true);
+  for (const auto& server : changes.changed) retire(server.shortId, false);
+  reconcileServers(false);
+  // As at start: with no server left, the Bootstrap-Server (if any) provisions the client.
+  if (servers_.empty())
+    if (auto started = startBootstrap("the reload left no LwM2M server"); !started)
+      logger_->warn("nothing to register with: {}", started.error().message);
 }
 
 void Daemon::publishWatched() {
@@ -504,6 +749,9 @@ void Daemon::bootstrapFinished(bool success, const std::string& reason) {
 }
 
 void Daemon::serverStateChanged(std::uint16_t shortId) {
+  laterReapLeaving();
+  // A Register or Update answered (or a registration ended): the sessions to resume changed.
+  if (state_) state_->sessionsChanged();
   stateChanged();
   publishServer(shortId);
   if (stopping_ || bootstrapping() || servers_.empty()) return;
@@ -523,6 +771,14 @@ void Daemon::beginShutdown() {
   sd_notify(0, "STOPPING=1");
   stopping_ = true;
   if (bootstrap_) bootstrap_->stop();
+  if (config_.registration.keepOnStop) {
+    // on_stop = "keep": the registrations stay on the servers and are saved as they are, for
+    // the next start to resume them; nothing is sent.
+    logger_->info("leaving the registrations in place (on_stop = \"keep\")");
+    loop_.addTimer(std::chrono::milliseconds(0), [this] { loop_.stop(); });
+    stateChanged();
+    return;
+  }
   for (auto& server : servers_) server->registration().shutdown();
   loop_.addTimer(kDeregisterGrace, [this] {
     logger_->warn("leaving without every De-register answered");
@@ -547,6 +803,7 @@ int Daemon::run() {
 
   loop_.onSignal(SIGTERM, [this] { beginShutdown(); });
   loop_.onSignal(SIGINT, [this] { beginShutdown(); });
+  loop_.onSignal(SIGHUP, [this] { reload(); });
   signal(SIGPIPE, SIG_IGN);
 
   // Export the objects first, then take the name: clients that see the name find them all.
@@ -625,6 +882,11 @@ int Daemon::run() {
   // Saved provisioning (a bootstrap's, or servers' later writes) replaces the factory one.
   state_ = std::make_unique<StateKeeper>(loop_, tree_, attributes_, config_.stateDir);
   const bool restored = state_->restore();
+  savedSessions_ = state_->restoredSessions();
+  state_->setSessionSource([this](PersistedState& state) { captureSessions(state); });
+  observe_->setPersistListener([this] {
+    if (state_) state_->sessionsChanged();
+  });
   const auto accounts = serverAccountsFrom(tree_, config_);
   logger_->info("lwm2md {} starting as endpoint '{}' with {} server(s){}", LWM2MD_VERSION,
                 config_.endpoint, accounts.size(), restored ? " (saved state)" : "");
@@ -639,8 +901,19 @@ int Daemon::run() {
   }
   sd_notify(0, "READY=1");
   stateChanged();
+  if (const auto timeout = Watchdog::requested()) {
+    logger_->info("systemd watchdog: {} ms, pinging every {} ms", timeout->count() / 1000,
+                  timeout->count() / 2000);
+    watchdog_ = std::make_unique<Watchdog>(loop_, *timeout);
+  }
 
   loop_.run();
+  // The sessions as they are at the end: none after De-registers, all with on_stop = "keep".
+  // (Not during a bootstrap: a save now would make its unfinished provisioning durable.)
+  if (!state_->holding())
+    if (auto saved = state_->saveNow(); !saved)
+      logger_->error("cannot save the sessions: {}", saved.error().message);
+  watchdog_.reset();
   tree_.removeListener(this);
   if (providerGateway_) providerGateway_->cancelAll("the daemon is shutting down");
   providerRequests_.reset();
@@ -648,6 +921,7 @@ int Daemon::run() {
   dbus_.reset();
   bootstrap_.reset();
   observe_.reset();
+  leaving_.clear();
   servers_.clear();
   state_.reset();
   logger_->info("stopped");
@@ -668,7 +942,7 @@ int runDaemon(const Config& config, const CommandLine& commandLine) {
     return kExitUnavailable;
   }
   try {
-    Daemon daemon(config, std::move(bus));
+    Daemon daemon(config, commandLine, std::move(bus));
     return daemon.run();
   } catch (const std::exception& error) {
     logger->critical("fatal: {}", error.what());

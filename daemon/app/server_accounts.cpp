@@ -1,12 +1,85 @@
 #include "app/server_accounts.hpp"
 
 #include "bootstrap/bootstrap_objects.hpp"
+#include "model/path.hpp"
+#include "objects/server_object.hpp"
 #include "tree/object_tree.hpp"
 
 namespace lwm2md {
 
+namespace {
+
+namespace ids = bootstrap_ids;
+
+ResourceData single(std::uint16_t rid, ResourceType type, Value value) {
+  ResourceData data;
+  data.id = rid;
+  data.type = type;
+  data.value = std::move(value);
+  return data;
+}
+
+std::int64_t securityMode(const std::string& mode) {
+  if (mode == "psk") return ids::kModePsk;
+  if (mode == "rpk") return ids::kModeRpk;
+  if (mode == "cert") return ids::kModeCertificate;
+  return ids::kModeNoSec;
+}
+
+// The same resources as the factory provisioning at start (objects/standard_objects.cpp):
+// a server provisioned by a reload must look like one provisioned at start.
+std::vector<ResourceData> securityValues(const ServerConfig& server) {
+  return {
+      single(ids::kServerUri, ResourceType::String, server.uri),
+      single(ids::kBootstrapServer, ResourceType::Boolean, false),
+      single(ids::kSecurityMode, ResourceType::Integer, securityMode(server.security.mode)),
+      single(ids::kPublicKeyOrIdentity, ResourceType::Opaque, server.security.identity),
+      single(ids::kServerPublicKey, ResourceType::Opaque, server.security.serverKey),
+      single(ids::kSecretKey, ResourceType::Opaque, server.security.secretKey),
+      single(ids::kSecurityShortServerId, ResourceType::Integer, std::int64_t{server.shortId}),
+  };
+}
+
+std::vector<ResourceData> serverValues(const ServerConfig& server) {
+  std::vector<ResourceData> values{
+      single(server_object::kShortServerId, ResourceType::Integer, std::int64_t{server.shortId}),
+      single(server_object::kLifetime, ResourceType::Integer, std::int64_t{server.lifetime}),
+  };
+  if (server.defaultPmin > 0)
+    values.push_back(single(server_object::kDefaultMinPeriod, ResourceType::Integer,
+                            std::int64_t{server.defaultPmin}));
+  if (server.defaultPmax > 0)
+    values.push_back(single(server_object::kDefaultMaxPeriod, ResourceType::Integer,
+                            std::int64_t{server.defaultPmax}));
+  values.push_back(single(ids::kNotificationStoring, ResourceType::Boolean, true));
+  values.push_back(single(server_object::kBinding, ResourceType::String, server.binding));
+  return values;
+}
+
+/// The Security instance of a server account (not a Bootstrap-Server's) with `shortId`.
+const Instance* findSecurityInstance(const ObjectTree& tree, std::uint16_t shortId) {
+  for (const Instance* security : tree.instancesOf(ids::kSecurity))
+    if (!isBootstrapAccount(*security) &&
+        integerValue(*security, ids::kSecurityShortServerId) == std::int64_t{shortId})
+      return security;
+  return nullptr;
+}
+
+/// Updates the instance when there is one, else adds it at the lowest free id.
+Status writeInstance(ObjectTree& tree, std::uint16_t oid, const Instance* existing,
+                     const std::vector<ResourceData>& values,
+                     const std::vector<std::uint16_t>& remove) {
+  if (!existing) {
+    auto added = tree.addInstance(oid, Path::kInvalidId, values, "");
+    if (!added) return added.error();
+    return {};
+  }
+  return tree.setValues(oid, existing->instanceId(), values, ChangeOrigin::Daemon, true, remove);
+}
+
+}  // namespace
+
 std::vector<ServerConfig> serverAccountsFrom(const ObjectTree& tree, const Config& config) {
-  namespace ids = bootstrap_ids;
   std::vector<ServerConfig> accounts;
   for (const Instance* security : tree.instancesOf(ids::kSecurity)) {
     if (isBootstrapAccount(*security)) continue;
@@ -25,6 +98,34 @@ std::vector<ServerConfig> serverAccountsFrom(const ObjectTree& tree, const Confi
     accounts.push_back(std::move(account));
   }
   return accounts;
+}
+
+Status provisionServer(ObjectTree& tree, const ServerConfig& server) {
+  if (auto status = writeInstance(tree, ids::kSecurity, findSecurityInstance(tree, server.shortId),
+                                  securityValues(server), {});
+      !status)
+    return status;
+  // A default period the table no longer gives goes away rather than lingering.
+  std::vector<std::uint16_t> remove;
+  if (server.defaultPmin == 0) remove.push_back(server_object::kDefaultMinPeriod);
+  if (server.defaultPmax == 0) remove.push_back(server_object::kDefaultMaxPeriod);
+  return writeInstance(tree, server_object::kObjectId, findServerInstance(tree, server.shortId),
+                       serverValues(server), remove);
+}
+
+void unprovisionServer(ObjectTree& tree, std::uint16_t shortId) {
+  if (const Instance* security = findSecurityInstance(tree, shortId))
+    (void)tree.removeInstance(ids::kSecurity, security->instanceId());
+  const Instance* server = findServerInstance(tree, shortId);
+  if (!server) return;
+  const std::uint16_t iid = server->instanceId();
+  (void)tree.removeInstance(server_object::kObjectId, iid);
+  for (const Instance* acl : tree.instancesOf(ids::kAccessControl))
+    if (integerValue(*acl, ids::kAclObjectId) == std::int64_t{server_object::kObjectId} &&
+        integerValue(*acl, ids::kAclInstanceId) == std::int64_t{iid}) {
+      (void)tree.removeInstance(ids::kAccessControl, acl->instanceId());
+      break;
+    }
 }
 
 }  // namespace lwm2md

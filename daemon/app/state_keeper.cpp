@@ -53,6 +53,7 @@ StateKeeper::~StateKeeper() {
   attributes_.removeChangeListener(this);
   tree_.removeListener(this);
   if (saveTimer_) loop_.cancelTimer(*saveTimer_);
+  if (sessionTimer_) loop_.cancelTimer(*sessionTimer_);
 }
 
 bool StateKeeper::restore() {
@@ -107,6 +108,10 @@ Status StateKeeper::saveNow() {
     loop_.cancelTimer(*saveTimer_);
     saveTimer_.reset();
   }
+  if (sessionTimer_) {
+    loop_.cancelTimer(*sessionTimer_);
+    sessionTimer_.reset();
+  }
   PersistedState state = capture();
   if (auto saved = store_.save(state); !saved) {
     logger()->error("cannot save the state: {}", saved.error().message);
@@ -131,13 +136,23 @@ void StateKeeper::scheduleSave() {
   });
 }
 
+void StateKeeper::scheduleSessionSave() {
+  if (holding_ || saveTimer_ || sessionTimer_) return;
+  // Sessions change in bursts (a server observing a thousand resources is a thousand changes):
+  // one save for the burst instead of an fsync each. A crash within the second costs at most
+  // that second's observations (the server sets them up again) or a fresh Register.
+  constexpr std::chrono::seconds kSessionSaveDelay{1};
+  sessionTimer_ = loop_.addTimer(kSessionSaveDelay, [this] {
+    sessionTimer_.reset();
+    (void)saveNow();
+  });
+}
+
 void StateKeeper::hold() {
   holding_ = true;
-  if (saveTimer_) {
+  if (saveTimer_ || sessionTimer_) {
     // What changed before the bootstrap began is still the old provisioning: keep it.
-    loop_.cancelTimer(*saveTimer_);
-    saveTimer_.reset();
-    (void)saveNow();
+    (void)saveNow();  // cancels both timers
   }
 }
 

@@ -48,13 +48,16 @@ class StateKeeper final : public TreeListener {
 
   /// Saves now (the state as it stands); the change timer's work.
   Status saveNow();
+  /// A change waits for the save timer (nothing is pending while holding).
+  bool savePending() const { return saveTimer_.has_value(); }
 
   /// Fills in the sessions (registrations, locations, observations) at every save.
   using SessionSource = std::function<void(PersistedState&)>;
   void setSessionSource(SessionSource source) { sessionSource_ = std::move(source); }
-  /// A session changed (a registration or an observation): save once the event is handled.
+  /// A session changed (a registration or an observation): saved within a second, together
+  /// with whatever else changes meanwhile.
   void sessionsChanged() {
-    if (!applying_) scheduleSave();
+    if (!applying_) scheduleSessionSave();
   }
   /// The sessions restore() found (registrations, locations, observations; nothing else), for
   /// the daemon to take up once.
@@ -70,6 +73,7 @@ class StateKeeper final : public TreeListener {
  private:
   void changed(std::uint16_t oid);
   void scheduleSave();
+  void scheduleSessionSave();
   PersistedState capture() const;
   void apply(const PersistedState& state);
 
@@ -78,6 +82,7 @@ class StateKeeper final : public TreeListener {
   AttributeStore& attributes_;
   StateStore store_;
   std::optional<EventLoop::TimerId> saveTimer_;
+  std::optional<EventLoop::TimerId> sessionTimer_;
   std::uint64_t generation_ = 0;
   bool bootstrapped_ = false;
   bool holding_ = false;

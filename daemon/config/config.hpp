@@ -21,6 +21,8 @@ struct SecurityConfig {
   std::vector<std::uint8_t>
       serverKey;  // -> /0/x/4: server cert / CA DER, or server RPK public key DER
   std::vector<std::uint8_t> secretKey;  // -> /0/x/5: PSK key, or own private key DER
+
+  bool operator==(const SecurityConfig&) const = default;
 };
 
 /// One factory-provisioned LwM2M server ([[server]] table).
@@ -34,6 +36,9 @@ struct ServerConfig {
   bool notifyConfirmable = false;  // notifications as CON
   std::uint32_t defaultPmin = 0;   // Server object resource 2
   std::uint32_t defaultPmax = 0;   // Server object resource 3 (0 = none)
+
+  /// A SIGHUP reload re-registers a server whose table changed in any way.
+  bool operator==(const ServerConfig&) const = default;
 };
 
 /// [bootstrap] table (optional; used by a later issue).
@@ -45,6 +50,8 @@ struct BootstrapConfig {
   /// Bootstrap-Server Account Timeout (/0/x/12): how long the account lives after a
   /// successful bootstrap; 0 = for ever.
   std::uint32_t accountTimeoutSeconds = 0;
+
+  bool operator==(const BootstrapConfig&) const = default;
 };
 
 /// [device] table: the Device object's protocol resources.
@@ -56,6 +63,8 @@ struct DeviceConfig {
   std::string deviceType;       // /3/0/17
   std::string hardwareVersion;  // /3/0/18
   std::string softwareVersion;  // /3/0/19
+
+  bool operator==(const DeviceConfig&) const = default;
 };
 
 /// [registration] table: retry behaviour of Register (exponential back-off).
@@ -64,6 +73,12 @@ struct RegistrationConfig {
   std::uint32_t retryMaxSeconds = 300;
   /// An Update is sent when this fraction of the lifetime has passed (0.5 .. 0.95).
   double updateAtFraction = 0.9;
+  /// on_stop = "keep": a stop (SIGTERM) leaves the registrations on the servers, without a
+  /// De-register, so that the next start resumes them (and the servers' observations) with an
+  /// Update. "deregister" (default) ends them as the TS expects of a client going away.
+  bool keepOnStop = false;
+
+  bool operator==(const RegistrationConfig&) const = default;
 };
 
 /// [coap] table: the CoAP transmission parameters (RFC 7252 §4.8) of every server session.
@@ -73,6 +88,8 @@ struct CoapConfig {
   double ackTimeoutSeconds = 2.0;   // ACK_TIMEOUT, 1..300 (libcoap 4.3.1 ignores < 1 s)
   double ackRandomFactor = 1.5;     // ACK_RANDOM_FACTOR, 1..10
   std::uint32_t maxRetransmit = 4;  // MAX_RETRANSMIT, 1..20 (libcoap 4.3.1 ignores 0)
+
+  bool operator==(const CoapConfig&) const = default;
 };
 
 struct Config {

@@ -8,10 +8,63 @@
 
 namespace lwm2md {
 
+Instance::Stored Instance::Stored::from(const ResourceData& data) {
+  Stored stored;
+  stored.id = data.id;
+  stored.type = data.type;
+  stored.multiple = data.multiple;
+  stored.hasValue = data.value.has_value();
+  if (data.value) stored.value = *data.value;
+  // A single resource carries no instances; an empty map costs no allocation but its pointer.
+  if (!data.instances.empty() || data.multiple)
+    stored.instances = std::make_unique<std::map<std::uint16_t, Value>>(data.instances);
+  return stored;
+}
+
+ResourceData Instance::Stored::toData() const {
+  ResourceData data;
+  data.id = id;
+  data.type = type;
+  data.multiple = multiple;
+  if (hasValue) data.value = value;
+  if (instances) data.instances = *instances;
+  return data;
+}
+
+namespace {
+
+template <typename Vec>
+auto lowerBound(Vec& resources, std::uint16_t rid) {
+  return std::lower_bound(resources.begin(), resources.end(), rid,
+                          [](const auto& stored, std::uint16_t id) { return stored.id < id; });
+}
+
+}  // namespace
+
+const Instance::Stored* Instance::findStored(std::uint16_t rid) const {
+  auto it = lowerBound(resources_, rid);
+  return it != resources_.end() && it->id == rid ? &*it : nullptr;
+}
+
+Instance::Stored& Instance::store(std::uint16_t rid) {
+  auto it = lowerBound(resources_, rid);
+  if (it != resources_.end() && it->id == rid) return *it;
+  Stored fresh;
+  fresh.id = rid;
+  return *resources_.insert(it, std::move(fresh));
+}
+
+bool Instance::erase(std::uint16_t rid) {
+  auto it = lowerBound(resources_, rid);
+  if (it == resources_.end() || it->id != rid) return false;
+  resources_.erase(it);
+  return true;
+}
+
 std::optional<ResourceData> Instance::resource(std::uint16_t rid) const {
-  auto it = resources_.find(rid);
-  if (it == resources_.end()) return std::nullopt;
-  ResourceData data = it->second;
+  const Stored* stored = findStored(rid);
+  if (!stored) return std::nullopt;
+  ResourceData data = stored->toData();
   if (dynamicReader_ && !data.multiple) {
     if (auto value = dynamicReader_(rid)) data.value = std::move(*value);
   }
@@ -20,16 +73,16 @@ std::optional<ResourceData> Instance::resource(std::uint16_t rid) const {
 
 InstanceData Instance::snapshot() const {
   InstanceData data{iid_, {}};
-  for (const auto& [rid, stored] : resources_) {
-    (void)stored;
-    if (auto r = resource(rid)) data.resources.push_back(std::move(*r));
-  }
+  data.resources.reserve(resources_.size());
+  for (const auto& stored : resources_)
+    if (auto r = resource(stored.id)) data.resources.push_back(std::move(*r));
   return data;
 }
 
 std::vector<std::uint16_t> Instance::resourceIds() const {
   std::vector<std::uint16_t> ids;
-  for (const auto& entry : resources_) ids.push_back(entry.first);
+  ids.reserve(resources_.size());
+  for (const auto& stored : resources_) ids.push_back(stored.id);
   return ids;
 }
 
@@ -65,7 +118,11 @@ Result<Instance*> ObjectTree::addInstance(std::uint16_t oid, std::uint16_t iid,
     if (instances.empty()) objects_.erase(oid);
     return status.error();
   }
-  for (const auto& value : values) instance->resources_[value.id] = value;
+  // Sorted once and sized exactly: the vector is the instance's only per-resource storage.
+  instance->resources_.reserve(values.size());
+  for (const auto& value : values) instance->resources_.push_back(Instance::Stored::from(value));
+  std::sort(instance->resources_.begin(), instance->resources_.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
   Instance* raw = instance.get();
   instances.emplace(iid, std::move(instance));
   for (auto* listener : listeners_) listener->instanceAdded(*raw);
@@ -185,13 +242,13 @@ Status ObjectTree::setValues(std::uint16_t oid, std::uint16_t iid,
                      ErrorKind::InvalidValue};
   std::vector<std::uint16_t> rids;
   for (std::uint16_t rid : remove)
-    if (instance->resources_.erase(rid) > 0) rids.push_back(rid);
+    if (instance->erase(rid)) rids.push_back(rid);
   for (const auto& value : values) {
-    auto& stored = instance->resources_[value.id];
-    if (value.multiple && !replaceMultiple && stored.multiple) {
-      for (const auto& [riid, v] : value.instances) stored.instances[riid] = v;
+    auto& stored = instance->store(value.id);
+    if (value.multiple && !replaceMultiple && stored.multiple && stored.instances) {
+      for (const auto& [riid, v] : value.instances) (*stored.instances)[riid] = v;
     } else {
-      stored = value;
+      stored = Instance::Stored::from(value);
     }
     rids.push_back(value.id);
   }

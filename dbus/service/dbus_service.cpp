@@ -214,7 +214,7 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
   auto added = tree_.addInstance(oid, iid, *data, shared ? std::string(kSharedOwner) : sender);
   if (!added) throw dbusError(added.error());
   const std::uint16_t newIid = (*added)->instanceId();
-  if (!objects_.contains({oid, newIid})) {
+  if (failedExports_.erase({oid, newIid}) > 0) {
     // Export failed (already logged): an instance nobody can reach or remove must not stay.
     (void)tree_.removeInstance(oid, newIid);
     throw dbusError(ErrorKind::Failed,
@@ -573,19 +573,32 @@ void DbusService::evictInstances() {
   if (evicted >= kTrimAfterEvicting) malloc_trim(0);
 }
 
-void DbusService::exportInstance(const Instance& instance) {
-  if (InstanceObject* object = materialize(instance.objectId(), instance.instanceId()))
-    object->announce();
+bool DbusService::withObject(std::uint16_t oid, std::uint16_t iid,
+                             const std::function<void(InstanceObject&)>& emit) {
+  if (auto it = objects_.find({oid, iid}); it != objects_.end()) {
+    emit(*it->second);
+    return true;
+  }
+  const Instance* instance = tree_.find(oid, iid);
+  auto object = createObject(oid, iid, instance ? instance->owner() : std::string());
+  if (!object) return false;
+  // sd-bus builds the signal (reading the properties) and queues it right away; the object
+  // handles no call, so it may go at once, without waiting for a safe point.
+  emit(*object);
+  return true;
 }
 
 void DbusService::instanceAdded(const Instance& instance) {
   // A retired object may still hold the path a re-added instance needs.
   reapRetired();
-  exportInstance(instance);
+  const Key key{instance.objectId(), instance.instanceId()};
+  if (!withObject(key.first, key.second, [](InstanceObject& object) { object.announce(); }))
+    failedExports_.insert(key);
 }
 
 void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
   providers_.erase({oid, iid});
+  failedExports_.erase({oid, iid});
   std::unique_ptr<InstanceObject> object;
   if (auto it = objects_.find({oid, iid}); it != objects_.end()) {
     object = std::move(it->second);
@@ -607,26 +620,28 @@ void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
 void DbusService::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
                                 ChangeOrigin origin) {
   if (rids.empty()) return;
-  InstanceObject* object = materialize(instance.objectId(), instance.instanceId());
-  if (!object) return;
-  object->valuesChanged();
-  if (origin != ChangeOrigin::Server) return;
   DbusValues written;
-  for (std::uint16_t rid : rids) {
-    if (isSecret(instance.objectId(), rid)) continue;
-    if (auto data = instance.resource(rid)) written.insert_or_assign(rid, valueToDbus(*data));
+  if (origin == ChangeOrigin::Server) {
+    for (std::uint16_t rid : rids) {
+      if (isSecret(instance.objectId(), rid)) continue;
+      if (auto data = instance.resource(rid)) written.insert_or_assign(rid, valueToDbus(*data));
+    }
   }
-  object->written(written);
+  (void)withObject(instance.objectId(), instance.instanceId(), [&](InstanceObject& object) {
+    object.valuesChanged();
+    if (origin == ChangeOrigin::Server) object.written(written);
+  });
 }
 
 void DbusService::observationChanged(std::uint16_t oid, std::uint16_t iid, std::uint16_t rid,
                                      bool observed) {
-  if (InstanceObject* object = materialize(oid, iid)) object->observationChanged(rid, observed);
+  (void)withObject(oid, iid,
+                   [&](InstanceObject& object) { object.observationChanged(rid, observed); });
 }
 
 void DbusService::executed(const Instance& instance, std::uint16_t rid, const std::string& args) {
-  if (InstanceObject* object = materialize(instance.objectId(), instance.instanceId()))
-    object->executed(rid, args);
+  (void)withObject(instance.objectId(), instance.instanceId(),
+                   [&](InstanceObject& object) { object.executed(rid, args); });
 }
 
 // --- Bus -----------------------------------------------------------------------------------

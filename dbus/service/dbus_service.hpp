@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -126,8 +127,10 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   void bootstrap() override;
   void runAction(const std::function<Status()>& action, const char* method);
 
-  /// Announces a new instance (InterfacesAdded): its object goes on the bus for that.
-  void exportInstance(const Instance& instance);
+  /// Runs `emit` on the instance's object: the one on the bus, or else one put there for
+  /// just this (a signal needs its object registered). False when the bus refuses the path.
+  bool withObject(std::uint16_t oid, std::uint16_t iid,
+                  const std::function<void(InstanceObject&)>& emit);
   /// The instance's object, put on the bus now if it is not (until the next safe point);
   /// nullptr when the tree has no such instance or the bus refuses the path.
   InstanceObject* materialize(std::uint16_t oid, std::uint16_t iid);
@@ -160,11 +163,13 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   // costs about 4 KiB, which for a gateway's thousands of instances dwarfed the tree itself
   // (issue 7). So an instance's object exists only while it is needed: to answer a method call
   // or property access (created by incomingCall() before sd-bus dispatches it), to enumerate
-  // (GetManagedObjects, Introspect) or to emit a signal; the next safe point removes it. To
-  // clients every instance is always there.
+  // (GetManagedObjects, Introspect) until the next safe point, or to emit a signal, just for
+  // that. To clients every instance is always there.
   std::map<Key, std::unique_ptr<InstanceObject>> objects_;
   // The match callbacks that let incomingCall() see calls before sd-bus dispatches them.
   std::vector<sdbus::Slot> callHooks_;
+  // Instances whose object the bus refused when they were added (AddInstance undoes them).
+  std::set<Key> failedExports_;
   std::map<std::uint16_t, std::unique_ptr<ServerObject>> servers_;
   ManagerActions actions_;
   // Callback-provided instances (AddInstance option "provider"), dropped with the instance.

@@ -3,13 +3,17 @@
 #include <arpa/inet.h>
 #include <coap3/coap.h>
 #include <gnutls/gnutls.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <random>
 
 #include <fmt/format.h>
@@ -426,6 +430,12 @@ TestLwm2mServer::TestLwm2mServer(std::optional<ServerSecurity> security)
     return;
   }
   coapFd_ = coap_context_get_coap_fd(context_);
+  if (!security_) {
+    // Turns the kernel's receive time stamps on for this socket (see filterDatagrams); the
+    // first query has nothing to report yet.
+    timespec stamp{};
+    ::ioctl(socketFd_, SIOCGSTAMPNS, &stamp);
+  }
   std::random_device seed;
   tokenCounter_ = (static_cast<uint64_t>(seed()) << 32) ^ seed();
   port_ = port;
@@ -562,17 +572,110 @@ bool TestLwm2mServer::shouldDrop(const uint8_t* data, size_t length) const {
   return drop;
 }
 
+namespace {
+
+// FNV-1a: enough to tell a byte-identical retransmission from another message that reuses
+// its message id (a restarted client).
+uint64_t digestOf(const uint8_t* data, size_t length) {
+  uint64_t hash = 14695981039346656037ull;
+  for (size_t i = 0; i < length; ++i) hash = (hash ^ data[i]) * 1099511628211ull;
+  return hash;
+}
+
+std::string peerKey(const sockaddr_storage& address, socklen_t length) {
+  return std::string(reinterpret_cast<const char*>(&address),
+                     std::min<size_t>(length, sizeof(address)));
+}
+
+int64_t nanoseconds(const timespec& t) {
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
+int64_t realtimeNow() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return nanoseconds(now);
+}
+
+}  // namespace
+
+bool TestLwm2mServer::answerRetransmission(const uint8_t* data, size_t length,
+                                           const std::string& peer, int64_t arrivalNs) {
+  // A CON message with a response code (classes 2 to 5): a notification or separate response.
+  if (length < 4 || (data[0] >> 6) != 1 || ((data[0] >> 4) & 3) != 0) return false;
+  const int codeClass = data[1] >> 5;
+  if (codeClass < 2 || codeClass > 5) return false;
+  // Malformed messages are libcoap's to refuse, every copy.
+  std::unique_ptr<coap_pdu_t, void (*)(coap_pdu_t*)> parsed(
+      coap_pdu_init(COAP_MESSAGE_CON, COAP_EMPTY_CODE, 0, length + 16), &coap_delete_pdu);
+  coap_pdu_t* pdu = parsed.get();
+  if (pdu == nullptr || coap_pdu_parse(COAP_PROTO_UDP, data, length, pdu) == 0) return false;
+  const uint16_t mid = static_cast<uint16_t>(data[2] << 8 | data[3]);
+  const uint64_t digest = digestOf(data, length);
+  auto known = std::find_if(seen_.begin(), seen_.end(), [&](const SeenMessage& m) {
+    return m.messageId == mid && m.digest == digest && m.peer == peer;
+  });
+  if (known == seen_.end()) {
+    seen_[seenNext_] = SeenMessage{peer, mid, digest, arrivalNs};
+    seenNext_ = (seenNext_ + 1) % seen_.size();
+    return false;  // the first copy: libcoap handles it
+  }
+  if (known->arrivalNs == arrivalNs) return false;  // the same datagram, peeked again
+
+  // Another copy. Its answer is the one the first copy got: RST for a notification nobody
+  // observes (as onResponse decides), an empty ACK otherwise.
+  const Token token = tokenOf(pdu);
+  auto pending = pending_.find(token);
+  auto observation = observations_.find(token);
+  const bool reset = uintOption(pdu, COAP_OPTION_OBSERVE).has_value() &&
+                     (pending == pending_.end() || pending->second.done) &&
+                     (observation == observations_.end() || !observation->second.active);
+  const uint8_t answer[4] = {static_cast<uint8_t>(reset ? 0x70 : 0x60), 0, data[2], data[3]};
+  // Taken off the socket first, so that libcoap never sees (and silently drops) this copy.
+  uint8_t discard[1];
+  ::recv(socketFd_, discard, sizeof(discard), MSG_DONTWAIT);
+  ::sendto(socketFd_, answer, sizeof(answer), 0, reinterpret_cast<const sockaddr*>(peer.data()),
+           static_cast<socklen_t>(peer.size()));
+  ++answeredRetransmissions_;
+  return true;
+}
+
 void TestLwm2mServer::filterDatagrams() {
-  if (dropRegisters_ <= 0 || socketFd_ < 0) return;
-  std::vector<uint8_t> buffer(65536);
+  if (socketFd_ < 0) return;
+  // DTLS records are opaque here; on plain UDP every datagram is looked at (retransmissions).
+  if (security_ && dropRegisters_ <= 0) return;
+  std::vector<uint8_t>& buffer = peekBuffer_;
   // Bounded: a burst larger than this is left for the next pump.
-  for (int i = 0; i < 64 && dropRegisters_ > 0; ++i) {
-    ssize_t n = ::recv(socketFd_, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage from{};
+    iovec io{buffer.data(), buffer.size()};
+    msghdr message{};
+    message.msg_name = &from;
+    message.msg_namelen = sizeof(from);
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    const int64_t before = realtimeNow();
+    const ssize_t n = ::recvmsg(socketFd_, &message, MSG_PEEK | MSG_DONTWAIT);
     if (n < 0) return;
-    if (!shouldDrop(buffer.data(), static_cast<size_t>(n))) return;
-    ::recv(socketFd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
-    --dropRegisters_;
-    ++droppedRegisters_;
+    const auto length = static_cast<size_t>(n);
+    if (dropRegisters_ > 0 && shouldDrop(buffer.data(), length)) {
+      ::recv(socketFd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+      --dropRegisters_;
+      ++droppedRegisters_;
+      continue;
+    }
+    if (security_) return;
+    // The kernel's arrival time of the peeked datagram (SIOCGSTAMPNS reports the one of the
+    // last datagram read, peeks included), rather than SO_TIMESTAMPNS, whose control message
+    // would crowd out the IP_PKTINFO one in libcoap's own recvmsg buffer. A datagram that
+    // came in before time stamping was on reads as "now": no arrival time to go by, so it is
+    // left to libcoap.
+    timespec stamp{};
+    if (::ioctl(socketFd_, SIOCGSTAMPNS, &stamp) != 0 || nanoseconds(stamp) >= before) return;
+    if (!answerRetransmission(buffer.data(), length, peerKey(from, message.msg_namelen),
+                              nanoseconds(stamp))) {
+      return;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -114,6 +115,9 @@ class TestLwm2mServer {
   /// "PSK-AES-128-CCM-8" as GnuTLS names it.
   const std::string& registerCipherSuite() const { return registerCipherSuite_; }
   const DatagramCounts& datagrams() const { return datagrams_; }
+  /// Plain UDP: copies of CON responses (a notification whose ACK was lost, sent again) that
+  /// were acknowledged again and not handed on a second time.
+  int answeredRetransmissions() const { return answeredRetransmissions_; }
 
   // --- Fault injection ---
   /// Answers the next `n` Updates with `code` (e.g. 0x84, 4.04) instead of 2.04. They are still
@@ -235,6 +239,11 @@ class TestLwm2mServer {
   bool setUpDtls();
   void countDatagram();
   bool shouldDrop(const uint8_t* data, size_t length) const;
+  /// Plain UDP: true when the peeked datagram (from `peer`, arrived at `arrivalNs`) is another
+  /// copy of a CON response already taken in; it has then been answered and taken off the
+  /// socket. libcoap 4.3.1 drops such copies without the ACK RFC 7252 §4.5 asks for.
+  bool answerRetransmission(const uint8_t* data, size_t length, const std::string& peer,
+                            int64_t arrivalNs);
   void record(Event event);
 
   coap_context_t* context_ = nullptr;
@@ -245,6 +254,20 @@ class TestLwm2mServer {
   DatagramCounts datagrams_;
   coap_session_t* peer_ = nullptr;
   int socketFd_ = -1;
+  /// The CON responses (notifications, separate responses) recently seen on the endpoint
+  /// socket, oldest overwritten first: a retransmission is the same bytes from the same peer
+  /// with the same message id, arrived at another time (a datagram peeked again before libcoap
+  /// reads it has the same kernel arrival time).
+  struct SeenMessage {
+    std::string peer;  // address and port, as bytes
+    uint16_t messageId = 0;
+    uint64_t digest = 0;  // of the whole datagram
+    int64_t arrivalNs = 0;
+  };
+  std::array<SeenMessage, 256> seen_;
+  size_t seenNext_ = 0;
+  int answeredRetransmissions_ = 0;
+  std::vector<uint8_t> peekBuffer_ = std::vector<uint8_t>(65536);
   int coapFd_ = -1;
   uint16_t port_ = 0;
   std::string error_;

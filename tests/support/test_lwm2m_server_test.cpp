@@ -1,11 +1,17 @@
 #include "test_lwm2m_server.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "child_process.hpp"
@@ -523,6 +529,297 @@ TEST_F(TwoServersTest, BootstrapRequestCodeIsConfigurable) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->code, 0x84);
   EXPECT_EQ(server_.events().size(), 1u);
+}
+
+}  // namespace
+}  // namespace lwm2md::test
+
+namespace lwm2md::test {
+namespace {
+
+// A hand-made CoAP client on a raw UDP socket: it registers, answers the server's Observe and
+// then sends CON notifications, repeating some byte for byte as a client does whose ACK was lost.
+class RawCoapPeer {
+ public:
+  explicit RawCoapPeer(uint16_t serverPort) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    server_ = local;
+    server_.sin_port = htons(serverPort);
+    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawCoapPeer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawCoapPeer(const RawCoapPeer&) = delete;
+  RawCoapPeer& operator=(const RawCoapPeer&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+
+  struct Message {
+    uint8_t type = 0;
+    uint8_t code = 0;
+    uint16_t mid = 0;
+    Token token;
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> options;  // in ascending order
+    std::vector<uint8_t> payload;
+  };
+
+  static std::vector<uint8_t> encode(const Message& m) {
+    std::vector<uint8_t> out{static_cast<uint8_t>(0x40 | (m.type << 4) | m.token.size()), m.code,
+                             static_cast<uint8_t>(m.mid >> 8), static_cast<uint8_t>(m.mid)};
+    out.insert(out.end(), m.token.begin(), m.token.end());
+    uint16_t last = 0;
+    for (const auto& [number, value] : m.options) {
+      // Deltas and lengths below 13 only: enough for these tests' options.
+      out.push_back(static_cast<uint8_t>(((number - last) << 4) | value.size()));
+      out.insert(out.end(), value.begin(), value.end());
+      last = number;
+    }
+    if (!m.payload.empty()) {
+      out.push_back(0xff);
+      out.insert(out.end(), m.payload.begin(), m.payload.end());
+    }
+    return out;
+  }
+
+  // Header, token and the Observe option (6) of a datagram; nullopt if it is not CoAP.
+  static std::optional<Message> decode(const std::vector<uint8_t>& bytes) {
+    if (bytes.size() < 4 || (bytes[0] >> 6) != 1) return std::nullopt;
+    Message m;
+    m.type = (bytes[0] >> 4) & 3;
+    const size_t tkl = bytes[0] & 15;
+    if (tkl > 8 || bytes.size() < 4 + tkl) return std::nullopt;
+    m.code = bytes[1];
+    m.mid = static_cast<uint16_t>(bytes[2] << 8 | bytes[3]);
+    m.token.assign(bytes.begin() + 4, bytes.begin() + 4 + static_cast<long>(tkl));
+    size_t i = 4 + tkl;
+    uint16_t number = 0;
+    while (i < bytes.size() && bytes[i] != 0xff) {
+      unsigned delta = bytes[i] >> 4, length = bytes[i] & 15;
+      ++i;
+      auto extended = [&](unsigned& v) {
+        if (v == 13 && i < bytes.size())
+          v = 13u + bytes[i++];
+        else if (v == 14 && i + 1 < bytes.size()) {
+          v = 269u + (bytes[i] << 8 | bytes[i + 1]);
+          i += 2;
+        }
+      };
+      extended(delta);
+      extended(length);
+      number = static_cast<uint16_t>(number + delta);
+      if (i + length > bytes.size()) return std::nullopt;
+      m.options.push_back(
+          {number,
+           {bytes.begin() + static_cast<long>(i), bytes.begin() + static_cast<long>(i + length)}});
+      i += length;
+    }
+    return m;
+  }
+
+  void send(const Message& m) { sendRaw(encode(m)); }
+  void sendRaw(const std::vector<uint8_t>& bytes) {
+    ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&server_),
+             sizeof(server_));
+  }
+
+  // Every datagram waiting on the socket (non-blocking).
+  std::vector<Message> drain() {
+    std::vector<Message> out;
+    std::vector<uint8_t> buffer(2048);
+    for (int i = 0; i < 64; ++i) {
+      const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+      if (n < 0) break;
+      if (auto m = decode({buffer.begin(), buffer.begin() + n})) out.push_back(*m);
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  sockaddr_in server_{};
+};
+
+std::vector<uint8_t> bytesOf(const std::string& text) {
+  return {text.begin(), text.end()};
+}
+
+class RetransmittedNotificationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.ok()) << server_.error();
+    ASSERT_TRUE(peer_.ok());
+    // Register, so that the server's requests go to the raw peer through its own endpoint.
+    RawCoapPeer::Message reg;
+    reg.type = 0;
+    reg.code = 0x02;
+    reg.mid = 0x0100;
+    reg.token = {0xaa};
+    reg.options = {{11, bytesOf("rd")}, {15, bytesOf("ep=raw")}};
+    peer_.send(reg);
+    ASSERT_TRUE(server_.waitForEvent(Event::Kind::Register, 2s));
+    ASSERT_TRUE(server_.waitFor([&] { return hasAck(reg.mid); }, 2s));
+
+    // The Observe: answered with a piggybacked 2.05 carrying Observe 1.
+    server_.setSidePump([this] {
+      for (auto& m : collect()) {
+        if (m.type != 0 || m.code != 0x01) continue;
+        RawCoapPeer::Message ack;
+        ack.type = 2;
+        ack.code = 0x45;
+        ack.mid = m.mid;
+        ack.token = m.token;
+        ack.options = {{6, {1}}, {12, {}}};
+        ack.payload = bytesOf("1");
+        peer_.send(ack);
+      }
+    });
+    auto observed = server_.startObserve("/3303/0/5700", 0, 2s);
+    server_.setSidePump({});
+    ASSERT_TRUE(observed);
+    ASSERT_TRUE(observed->observe);
+    token_ = observed->token;
+  }
+
+  // Datagrams from the server, kept for the assertions.
+  std::vector<RawCoapPeer::Message> collect() {
+    auto fresh = peer_.drain();
+    received_.insert(received_.end(), fresh.begin(), fresh.end());
+    return fresh;
+  }
+  int acksFor(uint16_t mid) {
+    collect();
+    return static_cast<int>(std::count_if(received_.begin(), received_.end(), [&](const auto& m) {
+      return m.type == 2 && m.mid == mid;
+    }));
+  }
+  int resetsFor(uint16_t mid) {
+    collect();
+    return static_cast<int>(std::count_if(received_.begin(), received_.end(), [&](const auto& m) {
+      return m.type == 3 && m.mid == mid;
+    }));
+  }
+  bool hasAck(uint16_t mid) { return acksFor(mid) > 0; }
+
+  RawCoapPeer::Message notification(uint16_t mid, uint8_t observe, const std::string& value) {
+    RawCoapPeer::Message m;
+    m.type = 0;
+    m.code = 0x45;
+    m.mid = mid;
+    m.token = token_;
+    m.options = {{6, {observe}}, {12, {}}};
+    m.payload = bytesOf(value);
+    return m;
+  }
+
+  TestLwm2mServer server_;
+  RawCoapPeer peer_{server_.port()};
+  Token token_;
+  std::vector<RawCoapPeer::Message> received_;
+};
+
+// RFC 7252 §4.5: every copy of a CON message is acknowledged, the duplicate is not processed
+// again.
+TEST_F(RetransmittedNotificationTest, EveryCopyOfACONNotificationIsAcknowledged) {
+  const auto note = notification(0x2000, 2, "21.5");
+  peer_.send(note);
+  ASSERT_TRUE(server_.waitFor([&] { return acksFor(note.mid) >= 1; }, 2s));
+  // The client's ACK_TIMEOUT later: the same message again, byte for byte.
+  server_.waitFor([] { return false; }, 100ms);
+  peer_.send(note);
+  EXPECT_TRUE(server_.waitFor([&] { return acksFor(note.mid) >= 2; }, 2s))
+      << "the retransmitted notification got " << acksFor(note.mid) << " ACK(s) in all";
+  server_.waitFor([] { return false; }, 100ms);
+  const auto& notes = server_.notifications(token_);
+  ASSERT_EQ(notes.size(), 1u) << "a duplicate was handed on as a new notification";
+  EXPECT_EQ(server_.answeredRetransmissions(), 1);
+  EXPECT_EQ(TestLwm2mServer::text(notes[0]), "21.5");
+  for (const auto& m : received_) {
+    if (m.mid != note.mid) continue;
+    EXPECT_EQ(m.type, 2) << "not an ACK";
+    EXPECT_EQ(m.code, 0) << "not an empty ACK";
+    EXPECT_TRUE(m.token.empty());
+  }
+}
+
+// Queued together before the server looks (each datagram is peeked more than once before
+// libcoap reads it): the first copy still goes through, every later one gets its own ACK.
+TEST_F(RetransmittedNotificationTest, CopiesQueuedTogetherAreEachAnswered) {
+  const auto note = notification(0x2100, 3, "22");
+  peer_.send(note);
+  peer_.send(note);
+  peer_.send(note);
+  EXPECT_TRUE(server_.waitFor([&] { return acksFor(note.mid) >= 3; }, 2s))
+      << acksFor(note.mid) << " ACK(s)";
+  server_.waitFor([] { return false; }, 100ms);
+  EXPECT_EQ(acksFor(note.mid), 3);
+  EXPECT_EQ(server_.answeredRetransmissions(), 2);
+  ASSERT_EQ(server_.notifications(token_).size(), 1u);
+  EXPECT_EQ(TestLwm2mServer::text(server_.notifications(token_)[0]), "22");
+}
+
+// New messages are not copies: a reordered older notification, and a message id used again
+// for other bytes (a client that restarted) go to libcoap and are acknowledged once each.
+TEST_F(RetransmittedNotificationTest, NewMessagesAreNotMistakenForCopies) {
+  peer_.send(notification(0x3001, 5, "b"));
+  ASSERT_TRUE(server_.waitFor([&] { return acksFor(0x3001) >= 1; }, 2s));
+  peer_.send(notification(0x3000, 4, "a"));
+  ASSERT_TRUE(server_.waitFor([&] { return acksFor(0x3000) >= 1; }, 2s));
+  server_.waitFor([] { return false; }, 100ms);
+  peer_.send(notification(0x3000, 6, "c"));  // same id, other bytes
+  server_.waitFor([] { return false; }, 300ms);
+  EXPECT_EQ(acksFor(0x3001), 1);
+  EXPECT_EQ(server_.answeredRetransmissions(), 0);
+  const auto& notes = server_.notifications(token_);
+  ASSERT_GE(notes.size(), 2u);
+  EXPECT_EQ(TestLwm2mServer::text(notes[0]), "b");
+  EXPECT_EQ(TestLwm2mServer::text(notes[1]), "a");
+}
+
+// A notification nobody observes any more is reset (RFC 7641 §3.6), and so is its copy.
+TEST_F(RetransmittedNotificationTest, ACopyOfAnUnwantedNotificationIsResetAgain) {
+  server_.forgetObserve(token_);
+  const auto note = notification(0x2200, 7, "23");
+  peer_.send(note);
+  ASSERT_TRUE(server_.waitFor([&] { return acksFor(note.mid) + resetsFor(note.mid) >= 1; }, 2s));
+  server_.waitFor([] { return false; }, 100ms);
+  peer_.send(note);
+  EXPECT_TRUE(server_.waitFor([&] { return resetsFor(note.mid) >= 2; }, 2s))
+      << resetsFor(note.mid) << " RST(s), " << acksFor(note.mid) << " ACK(s)";
+  EXPECT_EQ(acksFor(note.mid), 0);
+  EXPECT_TRUE(server_.notifications(token_).empty());
+}
+
+// Malformed (token length 8, two token bytes) and requests: never answered as copies.
+TEST_F(RetransmittedNotificationTest, MalformedMessagesAndRequestsAreLeftToLibcoap) {
+  const std::vector<uint8_t> truncated{static_cast<uint8_t>(0x48), 0x45, 0x23, 0x00, 1, 2};
+  RawCoapPeer::Message get;
+  get.type = 0;
+  get.code = 0x01;
+  get.mid = 0x2301;
+  get.token = {0x42};
+  get.options = {{11, bytesOf("rd")}};
+  for (int copy = 0; copy < 2; ++copy) {
+    peer_.sendRaw(truncated);
+    peer_.send(get);
+    server_.waitFor([] { return false; }, 150ms);
+  }
+  EXPECT_EQ(server_.answeredRetransmissions(), 0);
+  collect();
+  for (const auto& m : received_) {
+    if (m.mid == 0x2300) {
+      EXPECT_FALSE(m.type == 2 && m.code == 0) << "empty ACK to garbage";
+    }
+  }
+  // libcoap answers the GET itself (4.05 on /rd), both times or once and the copy ignored.
+  EXPECT_TRUE(server_.waitFor([&] { return hasAck(0x2301); }, 2s));
+  EXPECT_EQ(server_.answeredRetransmissions(), 0);
 }
 
 }  // namespace

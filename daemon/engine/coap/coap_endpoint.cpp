@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "coap/request_decoding.hpp"
 #include "core/event_loop.hpp"
 #include "core/log.hpp"
 
@@ -46,62 +47,6 @@ coap_pdu_code_t toPduCode(CoapMethod method) {
   return COAP_REQUEST_CODE_GET;
 }
 
-std::optional<CoapMethod> fromPduCode(coap_pdu_code_t code) {
-  switch (code) {
-    case COAP_REQUEST_CODE_GET:
-      return CoapMethod::Get;
-    case COAP_REQUEST_CODE_POST:
-      return CoapMethod::Post;
-    case COAP_REQUEST_CODE_PUT:
-      return CoapMethod::Put;
-    case COAP_REQUEST_CODE_DELETE:
-      return CoapMethod::Delete;
-    case COAP_REQUEST_CODE_FETCH:
-      return CoapMethod::Fetch;
-    case COAP_REQUEST_CODE_PATCH:
-      return CoapMethod::Patch;
-    case COAP_REQUEST_CODE_IPATCH:
-      return CoapMethod::IPatch;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::vector<std::string> stringOptions(const coap_pdu_t* pdu, coap_option_num_t number) {
-  std::vector<std::string> values;
-  coap_opt_filter_t filter;
-  coap_option_filter_clear(&filter);
-  coap_option_filter_set(&filter, number);
-  coap_opt_iterator_t it;
-  coap_option_iterator_init(pdu, &it, &filter);
-  while (coap_opt_t* opt = coap_option_next(&it)) {
-    values.emplace_back(reinterpret_cast<const char*>(coap_opt_value(opt)), coap_opt_length(opt));
-  }
-  return values;
-}
-
-std::optional<std::uint32_t> uintOption(const coap_pdu_t* pdu, coap_option_num_t number) {
-  coap_opt_iterator_t it;
-  coap_opt_t* opt = coap_check_option(pdu, number, &it);
-  if (!opt) return std::nullopt;
-  return coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
-}
-
-std::vector<std::uint8_t> tokenOf(const coap_pdu_t* pdu) {
-  coap_bin_const_t token = coap_pdu_get_token(pdu);
-  return {token.s, token.s + token.length};
-}
-
-std::vector<std::uint8_t> bodyOf(const coap_pdu_t* pdu) {
-  size_t length = 0;
-  const uint8_t* data = nullptr;
-  size_t offset = 0;
-  size_t total = 0;
-  if (coap_get_data_large(pdu, &length, &data, &offset, &total) && data)
-    return {data, data + length};
-  return {};
-}
-
 int coapLogLevel() {
   auto level = logger()->level();
   if (level <= spdlog::level::trace) return LOG_DEBUG;
@@ -111,6 +56,16 @@ int coapLogLevel() {
 
 void releaseBuffer(coap_session_t*, void* app) {
   delete static_cast<std::vector<std::uint8_t>*>(app);
+}
+
+/// The Request-Tag option (RFC 9175 §3.2) libcoap puts in every block of a block-wise request
+/// body; empty when there is none.
+std::vector<std::uint8_t> requestTagOf(const coap_pdu_t* pdu) {
+  coap_opt_iterator_t it;
+  coap_opt_t* opt = coap_check_option(pdu, COAP_OPTION_RTAG, &it);
+  if (!opt) return {};
+  const std::uint8_t* value = coap_opt_value(opt);
+  return {value, value + coap_opt_length(opt)};
 }
 
 bool sameAddress(const sockaddr_storage& found, socklen_t length, const coap_address_t& want) {
@@ -254,8 +209,18 @@ CoapEndpoint::~CoapEndpoint() {
   coap_cleanup();
 }
 
+std::uint16_t CoapEndpoint::localPort(const coap_session_t* session) {
+  if (!session) return 0;
+  const coap_address_t* local = coap_session_get_addr_local(session);
+  if (!local) return 0;
+  if (local->addr.sa.sa_family == AF_INET) return ntohs(local->addr.sin.sin_port);
+  if (local->addr.sa.sa_family == AF_INET6) return ntohs(local->addr.sin6.sin6_port);
+  return 0;
+}
+
 Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer,
-                                              const SessionSecurity& security) {
+                                              const SessionSecurity& security,
+                                              std::uint16_t localPort) {
   coap_uri_t parsed{};
   if (coap_split_uri(reinterpret_cast<const uint8_t*>(uri.data()), uri.size(), &parsed) != 0)
     return Error{CoapCode::BadRequest, fmt::format("'{}' is not a CoAP URI", uri)};
@@ -293,9 +258,32 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
   std::memcpy(&address.addr, found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);
 
+  // A resumed registration keeps its port: the wildcard address of the server's family, so
+  // that the kernel still picks the source address; libcoap binds it before connecting.
+  coap_address_t local;
+  coap_address_init(&local);
+  if (localPort != 0) {
+    if (secure)
+      return Error{CoapCode::NotImplemented,
+                   fmt::format("'{}': a DTLS session cannot be bound to a given port", uri)};
+    local.addr.sa.sa_family = address.addr.sa.sa_family;
+    if (address.addr.sa.sa_family == AF_INET6) {
+      local.size = sizeof(sockaddr_in6);
+      local.addr.sin6.sin6_addr = in6addr_any;
+      local.addr.sin6.sin6_port = htons(localPort);
+    } else {
+      local.size = sizeof(sockaddr_in);
+      local.addr.sin.sin_addr.s_addr = htonl(INADDR_ANY);
+      local.addr.sin.sin_port = htons(localPort);
+    }
+  }
   coap_session_t* session =
       secure ? newDtlsSession(address, host, uri, security)
-             : coap_new_client_session(context_, nullptr, &address, COAP_PROTO_UDP);
+             : coap_new_client_session(context_, localPort != 0 ? &local : nullptr, &address,
+                                       COAP_PROTO_UDP);
+  if (!session && localPort != 0)
+    return Error{CoapCode::ServiceUnavailable,
+                 fmt::format("cannot open a session to {} from local port {}", uri, localPort)};
   if (!session)
     return Error{CoapCode::ServiceUnavailable,
                  secure ? fmt::format("cannot open a DTLS session ({}) to {}: libcoap refused "
@@ -429,11 +417,15 @@ void CoapEndpoint::release(coap_session_t* session) {
   sessionSockets_.erase(session);
   // Nobody waits for answers on a session given up: its requests' callbacks go with it.
   std::erase_if(pending_, [session](const auto& entry) { return entry.first.first == session; });
+  std::erase_if(requestTags_,
+                [session](const auto& entry) { return entry.first.first == session; });
   std::erase_if(waiting_, [session](const auto& key) { return key.first == session; });
   std::erase_if(completed_, [session](const auto& entry) { return entry.first.first == session; });
   dtlsSessions_.erase(session);
   std::erase_if(blockwiseBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
+  unacknowledged_.erase(session);
+  std::erase_if(acked_, [session](const auto& entry) { return entry.first == session; });
   coap_session_set_app_data(session, nullptr);
   coap_session_release(session);
 }
@@ -472,24 +464,60 @@ void CoapEndpoint::send(coap_session_t* session, const ClientRequest& request,
       return fail("cannot attach the payload");
     }
   }
-  pending_[{session, std::vector<std::uint8_t>(token, token + tokenLength)}] = std::move(callback);
+  const std::vector<std::uint8_t> key(token, token + tokenLength);
+  // A body too large for one datagram now has a Request-Tag: it finds the request again when
+  // libcoap reports on a later block (see requestTags_).
+  const std::vector<std::uint8_t> tag = requestTagOf(pdu);
+  pending_[{session, key}] = std::move(callback);
+  if (!tag.empty()) requestTags_[{session, tag}] = key;
   if (coap_send(session, pdu) == COAP_INVALID_MID) {
-    pending_.erase({session, std::vector<std::uint8_t>(token, token + tokenLength)});
+    pending_.erase({session, key});
+    if (!tag.empty()) requestTags_.erase({session, tag});
     fail("the CoAP session refused the request");
   }
 }
 
 void CoapEndpoint::peekResets() {
-  if (!notificationFailure_) return;
+  if (!notificationFailure_ && !notificationAck_) return;
   for (const auto& [session, fd] : sessionSockets_) {
     std::uint8_t header[4];
     const ssize_t n = recv(fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
-    // An empty RST (RFC 7252 §4.2): version 1, type 3, code 0.
-    if (n < 4 || (header[0] >> 6) != 1 || ((header[0] >> 4) & 3) != 3 || header[1] != 0) continue;
+    if (n < 4 || (header[0] >> 6) != 1) continue;
+    const int type = (header[0] >> 4) & 3;
     const int mid = (header[2] << 8) | header[3];
+    auto outstanding = unacknowledged_.find(session);
+    // Erased on first sight: the same datagram is peeked again when libcoap leaves it unread.
+    const bool ours = outstanding != unacknowledged_.end() && outstanding->second.erase(mid) > 0;
+    if (type == COAP_MESSAGE_ACK) {
+      if (ours) acked_.emplace_back(session, mid);
+      continue;
+    }
+    // An empty RST (RFC 7252 §4.2): version 1, type 3, code 0.
+    if (type != COAP_MESSAGE_RST || header[1] != 0 || !notificationFailure_) continue;
     logger()->debug("RST for message id {}", mid);
     notificationFailure_(coap_session_get_app_data(session), {}, mid, NotificationFailure::Reset);
   }
+}
+
+void CoapEndpoint::reportAcks() {
+  // A DTLS session cannot be peeked at (and a peek can miss a datagram libcoap read in the same
+  // pass): once libcoap has nothing left to retransmit on any session, every CON notification
+  // still counted as outstanding was acknowledged (a failed one went through onNack).
+  bool anyOutstanding = false;
+  for (const auto& [session, mids] : unacknowledged_) anyOutstanding |= !mids.empty();
+  if (anyOutstanding && coap_can_exit(context_)) {
+    for (auto& [session, mids] : unacknowledged_) {
+      for (int mid : mids) acked_.emplace_back(session, mid);
+      mids.clear();
+    }
+  }
+  if (acked_.empty()) return;
+  // The handler sends the next notifications, which may add to both.
+  auto acked = std::move(acked_);
+  acked_.clear();
+  if (!notificationAck_) return;
+  for (const auto& [session, mid] : acked)
+    notificationAck_(coap_session_get_app_data(session), mid);
 }
 
 void CoapEndpoint::process() {
@@ -497,14 +525,35 @@ void CoapEndpoint::process() {
   processing_ = true;
   coap_io_process(context_, COAP_IO_NO_WAIT);
   processing_ = false;
+  reportAcks();
+}
+
+std::vector<std::uint8_t> CoapEndpoint::requestTokenOf(coap_session_t* session,
+                                                       const coap_pdu_t* sent,
+                                                       const coap_pdu_t* received) const {
+  // libcoap gives the answer to a block-wise request the request's own token back.
+  if (received) {
+    auto token = tokenOf(received);
+    if (!token.empty() && pending_.contains({session, token})) return token;
+  }
+  if (!sent) return {};
+  if (auto tag = requestTagOf(sent); !tag.empty()) {
+    auto it = requestTags_.find({session, tag});
+    if (it != requestTags_.end()) return it->second;
+  }
+  return tokenOf(sent);
 }
 
 void CoapEndpoint::finish(coap_session_t* session, const coap_pdu_t* sent,
-                          const ClientResponse& response) {
-  auto it = pending_.find({session, tokenOf(sent)});
+                          const coap_pdu_t* received, const ClientResponse& response) {
+  const auto token = requestTokenOf(session, sent, received);
+  auto it = pending_.find({session, token});
   if (it == pending_.end()) return;
   auto callback = std::move(it->second);
   pending_.erase(it);
+  std::erase_if(requestTags_, [&](const auto& entry) {
+    return entry.first.first == session && entry.second == token;
+  });
   callback(response);
 }
 
@@ -551,17 +600,9 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
       return reply(finished->code, isSuccess(finished->code) ? "" : finished->diagnostic());
     return reply(CoapCode::NotFound, "not an LwM2M path");
   }
-  DmRequest dm;
-  dm.method = *method;
-  auto path = Path::fromSegments(segments);
-  if (!path) return reply(CoapCode::NotFound, "not an LwM2M path");
-  dm.path = *path;
-  if (auto cf = uintOption(request, COAP_OPTION_CONTENT_FORMAT))
-    dm.contentFormat = static_cast<std::uint16_t>(*cf);
-  if (auto accept = uintOption(request, COAP_OPTION_ACCEPT))
-    dm.accept = static_cast<std::uint16_t>(*accept);
-  dm.query = stringOptions(request, COAP_OPTION_URI_QUERY);
-  dm.payload = bodyOf(request);
+  auto decoded = decodeDmRequest(*method, request);
+  if (!decoded) return reply(CoapCode::NotFound, "not an LwM2M path");
+  DmRequest dm = std::move(*decoded);
 
   // A GET with an Observe option goes to the observation engine (RFC 7641): libcoap cannot
   // observe its "unknown resource", so the daemon keeps its own observations. So does a FETCH
@@ -572,10 +613,29 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   auto observe = uintOption(request, COAP_OPTION_OBSERVE);
   const bool observable = dm.method == CoapMethod::Get || dm.method == CoapMethod::Fetch;
   if (observable && observe && self->observeHandler_) {
-    auto answer = self->observeHandler_(dm, ObserveRequest{*observe, tokenOf(request)},
-                                        coap_session_get_app_data(session));
-    result = std::move(answer.response);
-    sequence = answer.sequence;
+    bool establish = true;
+    if (coap_find_async(session, coap_pdu_get_token(request))) {
+      // The second pass of an Observe whose values a callback provider was asked for first
+      // (the deferred handler's Read left its answer in the tree): the observation engine
+      // answers from those. A failed Read is the answer, and nothing is observed.
+      auto done = self->completed_.find({session, tokenOf(request)});
+      if (done == self->completed_.end()) return;  // not yet: nothing to send
+      DmResponse first = std::move(done->second);
+      self->completed_.erase(done);
+      coap_pdu_set_type(response, COAP_MESSAGE_NON);  // as for any separate response (below)
+      if (!isSuccess(first.code)) {
+        result = std::move(first);
+        establish = false;
+      }
+    } else if (*observe == 0 && self->deferredHandler_ && self->defer(session, request, dm)) {
+      return;  // an empty ACK now; the observation is established once the values are in
+    }
+    if (establish) {
+      auto answer = self->observeHandler_(dm, ObserveRequest{*observe, tokenOf(request)},
+                                          coap_session_get_app_data(session));
+      result = std::move(answer.response);
+      sequence = answer.sequence;
+    }
   } else if (const BlockwiseBody* body = continuesNotification(dm, request)
                                              ? self->continuationOf(session, dm.path, dm.accept)
                                              : nullptr) {
@@ -682,6 +742,7 @@ Result<int> CoapEndpoint::notify(coap_session_t* session, const Notification& no
   const coap_mid_t mid = coap_send(session, pdu);
   if (mid == COAP_INVALID_MID)
     return Error{CoapCode::ServiceUnavailable, "the CoAP session refused the notification"};
+  if (notification.confirmable) unacknowledged_[session].insert(static_cast<int>(mid));
   const auto key = std::make_pair(session, notification.path);
   if (blockwise)
     blockwiseBodies_[key] =
@@ -709,26 +770,29 @@ const BlockwiseBody* CoapEndpoint::continuationOf(coap_session_t* session, const
 coap_response_t CoapEndpoint::onResponse(coap_session_t* session, const coap_pdu_t* sent,
                                          const coap_pdu_t* received, coap_mid_t) {
   auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
-  if (!sent) return COAP_RESPONSE_OK;  // e.g. a stray response: nothing waits for it
+  // Without `sent` only the answer's token can name the request (a stray answer names none).
   const auto type = coap_pdu_get_type(received);
   const auto code = coap_pdu_get_code(received);
   if (type == COAP_MESSAGE_RST) {
     ClientResponse response;
     response.failure = "the server answered with RST";
-    self->finish(session, sent, response);
+    self->finish(session, sent, nullptr, response);  // an RST has no token
     return COAP_RESPONSE_OK;
   }
   ClientResponse response;
   response.code = static_cast<CoapCode>(code);
   response.locationPath = stringOptions(received, COAP_OPTION_LOCATION_PATH);
   response.payload = bodyOf(received);
-  self->finish(session, sent, response);
+  self->finish(session, sent, received, response);
   return COAP_RESPONSE_OK;
 }
 
 void CoapEndpoint::onNack(coap_session_t* session, const coap_pdu_t* sent,
                           coap_nack_reason_t reason, coap_mid_t mid) {
   auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
+  if (auto outstanding = self->unacknowledged_.find(session);
+      outstanding != self->unacknowledged_.end())
+    outstanding->second.erase(static_cast<int>(mid));
   if (!sent) {
     if (reason == COAP_NACK_RST && self->notificationFailure_)
       self->notificationFailure_(coap_session_get_app_data(session), {}, mid,
@@ -759,7 +823,7 @@ void CoapEndpoint::onNack(coap_session_t* session, const coap_pdu_t* sent,
           fmt::format("request failed (libcoap reason {})", static_cast<int>(reason));
       break;
   }
-  self->finish(session, sent, response);
+  self->finish(session, sent, nullptr, response);
 }
 
 }  // namespace lwm2md

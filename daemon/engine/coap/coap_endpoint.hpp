@@ -124,6 +124,16 @@ class CoapEndpoint {
   void setNotificationFailureHandler(NotificationFailureHandler handler) {
     notificationFailure_ = std::move(handler);
   }
+  /// Hears that the confirmable notification `mid` sent on the session of `peer` is no longer
+  /// outstanding: acknowledged (libcoap 4.3.1 tells nobody of an empty ACK, so the endpoint
+  /// peeks at plain-UDP datagrams, and for DTLS sessions counts every CON as acknowledged once
+  /// libcoap has nothing left to retransmit). Called from process(), after libcoap's pass, never
+  /// from inside a libcoap handler; at most once per notification, and never for one that
+  /// failed (NotificationFailureHandler hears of those).
+  using NotificationAckHandler = std::function<void(void* peer, int mid)>;
+  void setNotificationAckHandler(NotificationAckHandler handler) {
+    notificationAck_ = std::move(handler);
+  }
 
   /// Used by every session connect() opens from now on (sessions already open keep theirs).
   void setTransmissionParameters(const TransmissionParameters& parameters) {
@@ -135,8 +145,13 @@ class CoapEndpoint {
   /// runs DTLS with `security` (PSK, Certificate or RPK) and never falls back to plain CoAP: a
   /// scheme that does not fit the mode is an error. A failed handshake fails the requests
   /// queued on the session. Errors name the URI and the cause, never key bytes.
+  /// A `localPort` other than 0 binds the session's socket to that UDP port (a resumed
+  /// registration: the server knows the client by its address); an error when it is taken.
   Result<coap_session_t*> connect(const std::string& uri, void* peer,
-                                  const SessionSecurity& security = {});
+                                  const SessionSecurity& security = {},
+                                  std::uint16_t localPort = 0);
+  /// The local UDP port a session's socket is bound to (0 when unknown).
+  static std::uint16_t localPort(const coap_session_t* session);
   void release(coap_session_t* session);
 
   /// Sends a confirmable request. The callback runs exactly once (response or failure).
@@ -160,12 +175,22 @@ class CoapEndpoint {
                                     const coap_pdu_t* received, coap_mid_t mid);
   static void onNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason,
                      coap_mid_t mid);
-  void finish(coap_session_t* session, const coap_pdu_t* sent, const ClientResponse& response);
+  /// Runs and forgets the callback of the request `sent` (null when libcoap kept no copy) or
+  /// `received` (null for a NACK) answers.
+  void finish(coap_session_t* session, const coap_pdu_t* sent, const coap_pdu_t* received,
+              const ClientResponse& response);
+  /// The token the request was sent with, as pending_ knows it: see requestTags_.
+  std::vector<std::uint8_t> requestTokenOf(coap_session_t* session, const coap_pdu_t* sent,
+                                           const coap_pdu_t* received) const;
   coap_session_t* newDtlsSession(const coap_address_t& address, const std::string& host,
                                  const std::string& uri, const SessionSecurity& security);
   static int onPeerCertificate(const char* cn, const std::uint8_t* der, std::size_t length,
                                coap_session_t* session, unsigned depth, int validated, void* arg);
+  /// Peeks at the next datagram of each plain-UDP session: RSTs (to NON notifications) are
+  /// reported at once, empty ACKs of CON notifications are kept in acked_ for reportAcks().
   void peekResets();
+  /// Reports the CON notifications acknowledged during the last pass of libcoap.
+  void reportAcks();
   bool defer(coap_session_t* session, const coap_pdu_t* request, const DmRequest& dm);
   /// The body of the last block-wise notification of a session on a path, for its Block2
   /// continuations; null when there is none (or it is older than EXCHANGE_LIFETIME).
@@ -177,6 +202,11 @@ class CoapEndpoint {
   RequestHandler requestHandler_;
   ObserveHandler observeHandler_;
   NotificationFailureHandler notificationFailure_;
+  NotificationAckHandler notificationAck_;
+  /// Per session, the message ids of CON notifications not yet acknowledged nor failed.
+  std::map<coap_session_t*, std::set<int>> unacknowledged_;
+  /// CON notifications whose ACK was seen while peeking, reported after libcoap read it.
+  std::vector<std::pair<coap_session_t*, int>> acked_;
   BootstrapFinishHandler bootstrapFinish_;
   DeferredHandler deferredHandler_;
   /// Requests answered separately, by session and token: waiting for their result, and
@@ -186,6 +216,13 @@ class CoapEndpoint {
   TransmissionParameters transmission_;
   /// By session and token: each session numbers its tokens from the same start.
   std::map<std::pair<coap_session_t*, std::vector<std::uint8_t>>, ResponseCallback> pending_;
+  /// The token of each block-wise request, by session and Request-Tag (RFC 9175 §3): libcoap
+  /// 4.3.1 sends every block after the first with a token of its own and hands that block back
+  /// as `sent` (to the response handler with the last block's answer, to the NACK handler when
+  /// a block is lost). Only the answer's token and the Request-Tag, which every block of a
+  /// body carries, lead back to the request.
+  std::map<std::pair<coap_session_t*, std::vector<std::uint8_t>>, std::vector<std::uint8_t>>
+      requestTags_;
   bool processing_ = false;
   /// Each client session's UDP socket, found at connect(). libcoap 4.3.1 tells nobody of a RST
   /// that answers a NON message (it only looks for its own subscriptions), so the endpoint

@@ -20,7 +20,7 @@ constexpr std::uint32_t kSequenceMask = 0xFFFFFF;  // the Observe option holds 2
 // Observe values are persisted ahead of use (Observation::reserved), this many at a time, so
 // that a restart never reuses one without a save per notification. Far below 2^23, so a value
 // taken up after a restart is still "newer" to the server (RFC 7641 §4.4).
-constexpr std::uint32_t kSequenceReserve = 1024;
+constexpr std::uint32_t kSequenceReserve = 1U << 16;
 
 // How far `to` lies ahead of `from` on the 24-bit circle.
 std::uint32_t sequenceAhead(std::uint32_t from, std::uint32_t to) {
@@ -88,9 +88,13 @@ ObserveManager::ObserveManager(EventLoop& loop, CoapEndpoint& coap, ObjectTree& 
     : loop_(loop), coap_(coap), tree_(tree), attributes_(attributes), read_(std::move(read)) {
   tree_.addListener(this);
   attributes_.addChangeListener(this, [this] { replanAll(); });
+  coap_.setNotificationAckHandler(
+      [this](void* peer, int mid) { notificationAcknowledged(peer, mid); });
 }
 
 ObserveManager::~ObserveManager() {
+  coap_.setNotificationAckHandler(nullptr);
+  for (const auto& [server, timer] : drainTimers_) loop_.cancelTimer(timer);
   attributes_.removeChangeListener(this);
   tree_.removeListener(this);
   for (auto id : store_.ids())
@@ -226,6 +230,13 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
 
 void ObserveManager::notificationFailed(ServerConnection* server, const ObserveToken& token,
                                         int mid, NotificationFailure failure) {
+  // A failed CON frees the server's slot too; the next one goes from the loop, as this runs
+  // inside a libcoap handler.
+  if (gate_.release(server, mid) && !drainTimers_.contains(server))
+    drainTimers_[server] = loop_.addTimer(std::chrono::milliseconds(0), [this, server] {
+      drainTimers_.erase(server);
+      drain(server);
+    });
   Observation* observation = token.empty() ? nullptr : store_.find(server, token);
   if (!observation) observation = store_.findByMid(server, mid);
   if (!observation) return;
@@ -237,7 +248,28 @@ void ObserveManager::notificationFailed(ServerConnection* server, const ObserveT
   remove(observation->id);
 }
 
+void ObserveManager::notificationAcknowledged(const void* peer, int mid) {
+  if (gate_.release(peer, mid)) drain(peer);
+}
+
+void ObserveManager::drain(const void* server) {
+  // Each waiting observation is taken out of the line once: bounded by the line's length.
+  while (!gate_.busy(server)) {
+    auto id = gate_.next(server);
+    if (!id) return;
+    Observation* observation = store_.find(*id);
+    if (!observation) continue;  // ended while it waited
+    if (observation->timer) loop_.cancelTimer(*observation->timer);
+    onTimer(observation->id);
+  }
+}
+
 void ObserveManager::dropServer(const ServerConnection* server) {
+  gate_.dropServer(server);
+  if (auto timer = drainTimers_.find(server); timer != drainTimers_.end()) {
+    loop_.cancelTimer(timer->second);
+    drainTimers_.erase(timer);
+  }
   const auto ids = store_.idsOf(server);
   if (ids.empty()) return;
   logger()->info("server {}: dropping {} observation(s)", server->config().shortId, ids.size());
@@ -297,6 +329,8 @@ void ObserveManager::touch(Observation& observation) {
 
 void ObserveManager::plan(Observation& observation) {
   if (observation.finalCode) return;  // its final notification is already due
+  // Waiting for the server's CON slot: drain() evaluates it then, with whatever changed.
+  if (gate_.waiting(observation.id)) return;
   observation.planner.setAttributes(effectiveAttributes(observation));
   const auto next = observation.planner.nextWakeUp();
   if (observation.timer) loop_.cancelTimer(*observation.timer);
@@ -321,7 +355,18 @@ void ObserveManager::onTimer(std::uint64_t id) {
     finish(*observation, *observation->finalCode, {reason.begin(), reason.end()});
     return;
   }
+  // Another CON is in flight to this server: wait for its ACK rather than queue a value behind
+  // it that may be stale by the time it goes (RFC 7641 §4.5.2). Nothing is read meanwhile.
+  if (gate_.busy(observation->server) && confirmableNext(*observation, Clock::now())) {
+    gate_.wait(observation->server, id);
+    return;
+  }
   evaluate(*observation);
+}
+
+bool ObserveManager::confirmableNext(const Observation& observation, Clock::time_point now) const {
+  return notifyConfirmable(serverOf(observation)->config().notifyConfirmable,
+                           observation.planner.attributes(), observation.lastConfirmableAt, now);
 }
 
 void ObserveManager::evaluate(Observation& observation) {
@@ -367,7 +412,10 @@ void ObserveManager::send(Observation& observation, const DmResponse& response,
   if (sequenceAhead(observation.sequence, observation.reserved) < kSequenceReserve / 2)
     reserveSequence(observation);
   observation.lastMid = *mid;
-  if (notification.confirmable) observation.lastConfirmableAt = now;
+  if (notification.confirmable) {
+    observation.lastConfirmableAt = now;
+    gate_.occupy(observation.server, *mid);
+  }
   observation.lastPayload = response.payload;
   observation.lastFormat = response.contentFormat;
   observation.planner.sent(
@@ -395,6 +443,7 @@ void ObserveManager::finish(Observation& observation, CoapCode code,
 
 void ObserveManager::remove(std::uint64_t id) {
   auto removed = store_.remove(id);
+  gate_.forget(id);
   if (removed && removed->timer) loop_.cancelTimer(*removed->timer);
   if (removed && watchListener_) watchListener_();
   if (removed && persistListener_) persistListener_();

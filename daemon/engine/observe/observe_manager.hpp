@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "coap/coap_endpoint.hpp"
 #include "core/event_loop.hpp"
 #include "observe/attributes.hpp"
+#include "observe/confirmable_gate.hpp"
 #include "observe/observation_store.hpp"
 #include "tree/object_tree.hpp"
 
@@ -25,6 +27,10 @@ class ServerConnection;
 /// Notifications are never sent from inside a libcoap handler: a change only marks the
 /// observation and arms a timer, so one tree change of several resources (or several changes
 /// in one pass) produces at most one notification per observation.
+///
+/// Per server at most one confirmable notification is in flight (ConfirmableGate): an
+/// observation due meanwhile waits without reading, and notifies its current value once the
+/// ACK (or the failure) of the one in flight is heard. NON notifications go out at once.
 class ObserveManager final : public TreeListener {
  public:
   /// Runs a Read for `peer` (a ServerConnection*) with the daemon's policy (access rights,
@@ -45,6 +51,9 @@ class ObserveManager final : public TreeListener {
   /// A notification failed (RST, or a CON never acknowledged): the observation ends.
   void notificationFailed(ServerConnection* server, const ObserveToken& token, int mid,
                           NotificationFailure failure);
+  /// The CON notification `mid` sent to `peer` was acknowledged: the next waiting observation
+  /// of that server may notify. (The manager registers this with the CoapEndpoint itself.)
+  void notificationAcknowledged(const void* peer, int mid);
   /// Drops every observation of `server` silently (it registers again, TS §6.2.1).
   void dropServer(const ServerConnection* server);
   /// A value under `path` changed without the tree hearing of it (a computed resource).
@@ -98,6 +107,10 @@ class ObserveManager final : public TreeListener {
   /// Sends the final error notification and removes the observation.
   void finish(Observation& observation, CoapCode code, const std::vector<std::uint8_t>& reason);
   void remove(std::uint64_t id);
+  /// Whether the observation's next notification would go as CON (RFC 7641 §4.5).
+  bool confirmableNext(const Observation& observation, Clock::time_point now) const;
+  /// While the server's CON slot is free, lets the observations waiting for it notify.
+  void drain(const void* server);
   /// Moves the persisted reserve of Observe values ahead of the one just used.
   void reserveSequence(Observation& observation);
 
@@ -107,6 +120,9 @@ class ObserveManager final : public TreeListener {
   AttributeStore& attributes_;
   ReadFunction read_;
   ObservationStore store_;
+  ConfirmableGate gate_;
+  /// drain() calls deferred to the loop (a failure is heard inside a libcoap handler), by server.
+  std::map<const void*, EventLoop::TimerId> drainTimers_;
   std::function<void()> watchListener_;
   std::function<void()> persistListener_;
 };

@@ -47,6 +47,18 @@ void RegistrationMachine::start() {
   sendRegister();
 }
 
+void RegistrationMachine::resume(std::vector<std::string> location, RegisterArgs accepted) {
+  resetRetries();
+  afterRegister_ = AfterRegister::Continue;
+  disabling_ = false;
+  location_ = std::move(location);
+  accepted_ = std::move(accepted);
+  updateQueued_ = false;
+  objectsDirty_ = true;  // instances may have been added or removed while the daemon was down
+  enter(State::Registered);
+  sendUpdate();
+}
+
 void RegistrationMachine::resetRetries() {
   failedAttempts_ = 0;
   attemptInSequence_ = 0;
@@ -225,6 +237,7 @@ void RegistrationMachine::onRegisterResponse(std::optional<CoapCode> code,
   if (created) {
     location_ = location;
     accepted_ = sentRegister_;
+    ++acceptances_;
     resetRetries();
     enter(State::Registered);
     if (updateOwed())
@@ -241,6 +254,7 @@ void RegistrationMachine::onUpdateResponse(std::optional<CoapCode> code) {
   if (code == CoapCode::Changed) {
     if (sentUpdate_.lifetime) accepted_.lifetime = *sentUpdate_.lifetime;
     if (sentUpdate_.binding) accepted_.binding = *sentUpdate_.binding;
+    ++acceptances_;
     enter(State::Registered);
     if (updateOwed())
       sendUpdate();

@@ -95,6 +95,11 @@ class RegistrationMachine {
       : transport_(transport), params_(std::move(params)) {}
 
   void start();
+  /// Takes up a registration the server accepted before a restart (at `location`, with
+  /// `accepted` lifetime and binding): Registered at once, and an Update with the object list
+  /// goes out right away, since the instances may have changed meanwhile. An Update the server
+  /// refuses (4.04: it forgot us) leads to a new Register, as any refused Update does.
+  void resume(std::vector<std::string> location, RegisterArgs accepted);
   /// Asks for a De-register (when registered); the machine ends in Deregistered.
   void shutdown();
   /// The instances changed: an Update with the object list is due.
@@ -117,6 +122,11 @@ class RegistrationMachine {
   State state() const { return state_; }
   const Params& params() const { return params_; }
   const std::vector<std::string>& location() const { return location_; }
+  /// The lifetime and binding the server last accepted (meaningful while registered).
+  const RegisterArgs& accepted() const { return accepted_; }
+  /// Counts the server's 2.01 (Register) and 2.04 (Update) answers: a change tells the
+  /// transport the server just (re)accepted the registration, so its lifetime runs from now.
+  std::uint64_t acceptances() const { return acceptances_; }
   /// The delay after the next failed Register within the current sequence (tests, status).
   std::chrono::milliseconds nextRetryDelay() const { return retryDelay(attemptInSequence_ + 1); }
   /// Number of failed Register attempts since the last success.
@@ -154,6 +164,7 @@ class RegistrationMachine {
   unsigned failedAttempts_ = 0;
   unsigned attemptInSequence_ = 0;
   unsigned failedSequences_ = 0;
+  std::uint64_t acceptances_ = 0;
 };
 
 std::string_view toString(RegistrationMachine::State state);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <ctime>
 #include <utility>
 
 #include "coap/coap_endpoint.hpp"
@@ -90,6 +91,24 @@ void ServerConnection::start() {
   changed();
 }
 
+bool ServerConnection::resume(std::vector<std::string> location, const RegisterArgs& accepted,
+                              std::uint16_t localPort, std::int64_t acceptedAt) {
+  if (localPort == 0 || location.empty()) return false;
+  machine_.setParams(currentParams());
+  if (!ensureSession(localPort)) return false;
+  logger()->info("server {}: resuming the registration at /{} from port {}", server_.shortId,
+                 fmt::join(location, "/"), localPort);
+  acceptedAt_ = acceptedAt;
+  acceptancesSeen_ = machine_.acceptances();
+  machine_.resume(std::move(location), accepted);
+  changed();
+  return true;
+}
+
+std::uint16_t ServerConnection::localPort() const {
+  return CoapEndpoint::localPort(session_);
+}
+
 void ServerConnection::settingsChanged() {
   const auto before = machine_.params();
   auto now = currentParams();
@@ -113,7 +132,7 @@ void ServerConnection::disable() {
   changed();
 }
 
-bool ServerConnection::ensureSession() {
+bool ServerConnection::ensureSession(std::uint16_t localPort) {
   // libcoap leaves a DTLS session whose handshake failed (wrong key, server gone) in state
   // NONE: start this attempt on a fresh session and handshake rather than rely on it reviving.
   if (session_ && coap_session_get_proto(session_) == COAP_PROTO_DTLS &&
@@ -141,7 +160,7 @@ bool ServerConnection::ensureSession() {
     security = std::move(*read);
   }
   // Without an instance, security stays NoSec: connect() refuses it for a coaps:// URI.
-  auto session = coap_.connect(server_.uri, this, security);
+  auto session = coap_.connect(server_.uri, this, security, localPort);
   if (!session) {
     logger()->error("server {}: {}", server_.shortId, session.error().message);
     return false;
@@ -151,6 +170,11 @@ bool ServerConnection::ensureSession() {
 }
 
 void ServerConnection::changed() {
+  if (machine_.acceptances() != acceptancesSeen_) {
+    // The server (re)accepted the registration just now: its lifetime runs from here.
+    acceptancesSeen_ = machine_.acceptances();
+    acceptedAt_ = static_cast<std::int64_t>(std::time(nullptr));
+  }
   if (machine_.state() == lastState_) return;
   logger()->info("server {} ({}): {} -> {}", server_.shortId, server_.uri, toString(lastState_),
                  toString(machine_.state()));

@@ -29,6 +29,13 @@ class ServerConnection final : public RegistrationTransport {
 
   /// Reads the Server object instance, opens the session and sends the first Register.
   void start();
+  /// Takes up a registration the server accepted before a restart (at `location`, with the
+  /// `accepted` lifetime and binding, last accepted at `acceptedAt`, Unix seconds): opens the
+  /// session from `localPort`, the port the server knows the client by, and sends an Update at
+  /// once. False, with nothing started, when that port cannot be bound (or the session is
+  /// DTLS): a server that matches its observations by address would not recognise us.
+  bool resume(std::vector<std::string> location, const RegisterArgs& accepted,
+              std::uint16_t localPort, std::int64_t acceptedAt);
   /// The Server object instance changed: re-reads it; a new lifetime or binding goes to the
   /// server in an Update.
   void settingsChanged();
@@ -45,6 +52,10 @@ class ServerConnection final : public RegistrationTransport {
   unsigned registersSent() const { return registersSent_; }
   /// The CoAP session to the server (null before the first Register and while disabled).
   coap_session_t* session() const { return session_; }
+  /// The local UDP port of the session (0 without one): saved for resume().
+  std::uint16_t localPort() const;
+  /// Unix seconds of the server's last 2.01 (Register) or 2.04 (Update); 0 before any.
+  std::int64_t acceptedAt() const { return acceptedAt_; }
   /// Runs before every Register: a new registration ends the server's observations (TS §6.2).
   void setRegisterHook(std::function<void()> hook) { registerHook_ = std::move(hook); }
   /// Runs before every De-register (shutdown, Disable): the observations end with it.
@@ -58,7 +69,7 @@ class ServerConnection final : public RegistrationTransport {
   void disconnect() override;
 
  private:
-  bool ensureSession();
+  bool ensureSession(std::uint16_t localPort = 0);
   void changed();
   /// The machine's parameters: the config's, overridden by the Server object instance.
   RegistrationMachine::Params currentParams() const;
@@ -79,6 +90,8 @@ class ServerConnection final : public RegistrationTransport {
   coap_session_t* closing_ = nullptr;
   std::optional<EventLoop::TimerId> closeTimer_;
   unsigned registersSent_ = 0;
+  std::int64_t acceptedAt_ = 0;
+  std::uint64_t acceptancesSeen_ = 0;  // machine_.acceptances() when acceptedAt_ was taken
   RegistrationMachine::State lastState_ = RegistrationMachine::State::Idle;
 };
 

@@ -1,7 +1,7 @@
 // Callback providers at their edges, end to end (real lwm2md, liblwm2md-provider in this
 // process, the libcoap test server): a provider that leaves in the middle of a request, the
 // provider error table as the server sees it, answers of the wrong type or with resources left
-// out, and Observe on a callback-provided resource.
+// out, and Observe on a callback-provided resource (the provider is asked first).
 #include <gmock/gmock.h>
 #include <sys/socket.h>
 
@@ -290,56 +290,57 @@ TEST_F(CallbackEdge, ObjectLevelReadAsksTheProvider) {
   EXPECT_THAT(TestLwm2mServer::text(*read), HasSubstr("19.5"));
 }
 
-TEST_F(CallbackEdge, ObserveOfCallbackInstance) {
-  // What Observe does on a callback-provided resource. The observation engine serves the
-  // first answer (and later notifications) from the data model's values without asking the
-  // provider, i.e. from whatever the provider's last Read answer left in the tree. This test
-  // pins that behaviour down; see the report for how it compares to the expectation.
+TEST_F(CallbackEdge, ObserveOfCallbackInstanceAsksTheProviderFirst) {
+  // An Observe of a callback-provided resource is answered like a Read: the provider is asked
+  // first (empty ACK, separate response), and the observation starts from its fresh answer.
   ASSERT_NO_FATAL_FAILURE(startWith("provider_timeout = 5\n"));
   double temperature = 21.25;
+  std::optional<provider::Error> readError;
   int reads = 0;
   provider::CallbackHandlers handlers;
   handlers.read = [&](std::uint16_t, std::uint16_t,
                       const std::vector<std::uint16_t>&) -> provider::Result<provider::Values> {
     ++reads;
+    if (readError) return *readError;
     return provider::Values{{5700, Value::floating(temperature)}};
   };
   ASSERT_NO_FATAL_FAILURE(addSensor(handlers));
 
-  // Before any Read: nothing cached, and the provider is not asked.
+  // Nothing was ever read: the Observe itself asks the provider.
   auto first = server_.startObserve("/3303/0/5700", 0);
   ASSERT_TRUE(first) << daemon_->output();
-  RecordProperty("observe_before_read", TestLwm2mServer::codeString(first->code));
-  EXPECT_EQ(first->code, kNotFound)
+  EXPECT_EQ(first->code, kContent)
       << TestLwm2mServer::codeString(first->code) << " " << TestLwm2mServer::text(*first);
-  EXPECT_EQ(reads, 0);
-
-  // A Read asks the provider and leaves its answer in the tree.
-  auto read = server_.read("/3303/0/5700", 0);
-  ASSERT_TRUE(read);
-  EXPECT_EQ(TestLwm2mServer::text(*read), "21.25");
+  ASSERT_TRUE(first->observe) << "not registered as an observation";
+  EXPECT_EQ(TestLwm2mServer::text(*first), "21.25");
   EXPECT_EQ(reads, 1);
 
-  // The provider's value moves on; Observe answers with the cached one, not asking it.
+  // The provider's value moves on: a second Observe gets the new value, not the tree's old
+  // one, and the first observer is notified of the change the provider's answer brought.
   temperature = 30.5;
   auto second = server_.startObserve("/3303/0/5700", 0);
   ASSERT_TRUE(second) << daemon_->output();
   EXPECT_EQ(second->code, kContent) << TestLwm2mServer::codeString(second->code);
-  ASSERT_TRUE(second->observe) << "not registered as an observation";
-  EXPECT_EQ(TestLwm2mServer::text(*second), "21.25");
-  EXPECT_EQ(reads, 1);
+  ASSERT_TRUE(second->observe);
+  EXPECT_EQ(TestLwm2mServer::text(*second), "30.5");
+  EXPECT_EQ(reads, 2);
+  ASSERT_TRUE(server_.waitForNotifications(first->token, 1, 3s));
+  EXPECT_EQ(TestLwm2mServer::text(server_.notifications(first->token).back()), "30.5");
 
-  // The next Read brings 30.5 into the tree, and the observer is notified of the change.
-  read = server_.read("/3303/0/5700", 0);
-  ASSERT_TRUE(read);
-  EXPECT_EQ(TestLwm2mServer::text(*read), "30.5");
-  EXPECT_EQ(reads, 2);
-  ASSERT_TRUE(server_.waitForNotifications(second->token, 1, 3s))
-      << "a provider's Read answer that changes a value notifies observers";
-  EXPECT_EQ(TestLwm2mServer::text(server_.notifications(second->token).front()), "30.5");
-  EXPECT_EQ(reads, 2);
+  // A provider that refuses: the server gets its error and nothing is observed.
+  readError = provider::Error{provider::errors::kNotFound, "probe unplugged"};
+  auto refused = server_.startObserve("/3303/0/5700", 0);
+  ASSERT_TRUE(refused) << daemon_->output();
+  EXPECT_EQ(refused->code, kNotFound) << TestLwm2mServer::codeString(refused->code);
+  EXPECT_THAT(TestLwm2mServer::text(*refused), HasSubstr("probe unplugged"));
+  EXPECT_FALSE(refused->observe);
+  EXPECT_EQ(reads, 3);
+
+  // Cancelling (Observe=1) is answered at once, from the tree, without asking again.
+  readError.reset();
   auto cancel = server_.cancelObserve(second->token);
   ASSERT_TRUE(cancel);
+  EXPECT_EQ(reads, 3);
 }
 
 }  // namespace

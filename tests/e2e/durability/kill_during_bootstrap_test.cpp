@@ -70,14 +70,22 @@ class KillDuringBootstrap : public DurabilityFixture {
     const std::size_t fromA = server_.events().size(), fromB = serverB_.events().size(),
                       fromBs = bs_.events().size();
     startDaemon(bootstrapConfig());
-    Start seen{kNothing, "neither a Register nor a Bootstrap-Request within 10 s"};
+    Start seen{kNothing, "neither a Register, an Update nor a Bootstrap-Request within 10 s"};
     auto registerIn = [&](const TestLwm2mServer& server, std::size_t from) {
       for (std::size_t i = from; i < server.events().size(); ++i) {
         const Event& e = server.events()[i];
-        if (e.kind != Event::Kind::Register) continue;
-        const std::string lt = e.query.count("lt") ? e.query.at("lt") : "";
+        // A registration saved within its lifetime is resumed with an Update (issue 8): its
+        // lifetime is the Update's lt, or else the one the registration holds.
+        const bool resumed = e.kind == Event::Kind::Update && e.code == kChanged;
+        if (e.kind != Event::Kind::Register && !resumed) continue;
+        std::string lt = e.query.count("lt") ? e.query.at("lt") : "";
+        if (resumed && lt.empty()) {
+          const auto record = server.registrations().find(e.location);
+          if (record != server.registrations().end() && record->second.query.count("lt"))
+            lt = record->second.query.at("lt");
+        }
         Provisioning found{server.uri(), std::strtoll(lt.c_str(), nullptr, 10)};
-        seen = {classify(found), "Register at " + found.describe()};
+        seen = {classify(found), (resumed ? "Update at " : "Register at ") + found.describe()};
         return true;
       }
       return false;

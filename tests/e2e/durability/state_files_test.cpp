@@ -68,16 +68,32 @@ TEST_F(StateFiles, CorruptStateFileFallsBackToThePreviousOne) {
       << daemon_->output();
   stopDaemon();
 
-  const auto current = readFile(statePath(StateStore::kFileName));
-  const auto previous = readFile(statePath(StateStore::kPreviousFileName));
-  ASSERT_TRUE(current && previous);
   {
     auto now = decodeFile(StateStore::kFileName);
     auto before = decodeFile(StateStore::kPreviousFileName);
     ASSERT_TRUE(now && before);
     ASSERT_EQ(provisioningIn(*now).lifetime, 90);
+    ASSERT_LT(before->generation, now->generation);
+    // The daemon also saves its sessions (issue 8), so state.json.prev is merely the save
+    // before the last one, with lifetime 90 too. Save the bootstrap's lifetime (60) and then
+    // the last state again through the store, so that the two files tell the two apart.
+    PersistedState older = *now;
+    older.registrations.clear();
+    older.observations.clear();
+    older.locations.clear();
+    for (auto& [oid, instance] : older.instances)
+      if (oid == 1 && integer(instance, 0) == kServerId)
+        for (auto& r : instance.resources)
+          if (r.id == 1) r.value = std::int64_t{60};
+    ASSERT_TRUE(StateStore(stateDir()).save(older));
+    ASSERT_TRUE(StateStore(stateDir()).save(*now));
+    before = decodeFile(StateStore::kPreviousFileName);
+    ASSERT_TRUE(before);
     ASSERT_EQ(provisioningIn(*before).lifetime, 60) << "state.json.prev is not the bootstrap's";
   }
+  const auto current = readFile(statePath(StateStore::kFileName));
+  const auto previous = readFile(statePath(StateStore::kPreviousFileName));
+  ASSERT_TRUE(current && previous);
 
   // state.json with one flipped byte: the daemon says so and uses state.json.prev.
   ASSERT_TRUE(writeFile(statePath(StateStore::kFileName), flipped(*current)));

@@ -194,6 +194,93 @@ TEST_F(RawObserveFixture, Int303_CancelledObservationSendsNothing) {
   EXPECT_TRUE(silent(1000ms));
 }
 
+// RFC 7641 §4.5.2: while a CON notification waits for its ACK, changes queue nothing behind
+// it; once it is acknowledged, exactly one notification goes, with the newest value. A long
+// ACK_TIMEOUT keeps libcoap's retransmission out of the quiet window.
+TEST_F(RawObserveFixture, ConNotificationWaitsForTheAckThenSendsOnlyTheLatestValue) {
+  startRaw("notify_confirmable = true\n", "[coap]\nack_timeout = 8.0\nack_random_factor = 1.0\n");
+  RawMessage first = observeRaw("/32770/0/0");
+  setValue(21.0);
+  RawMessage note = notification();
+  ASSERT_EQ(note.type, RawMessage::Con);
+  EXPECT_EQ(note.text(), "21");
+  for (int i = 1; i <= 50; ++i) setValue(100.0 + i);
+  // The ACK is withheld: no further datagram (a retransmission would repeat the message id).
+  for (auto extra = peer_.next(1500ms); extra; extra = peer_.next(200ms)) {
+    EXPECT_EQ(extra->mid, note.mid)
+        << "a notification was sent while another CON was in flight: " << extra->text();
+  }
+  peer_.sendEmpty(RawMessage::Ack, note.mid);
+  RawMessage latest = notification();
+  EXPECT_EQ(latest.type, RawMessage::Con);
+  EXPECT_NE(latest.mid, note.mid);
+  EXPECT_EQ(latest.text(), "150") << "the newest value replaces the ones that waited";
+  ASSERT_TRUE(latest.observe());
+  EXPECT_GT(*latest.observe(), *note.observe());
+  EXPECT_GT(*note.observe(), *first.observe());
+  peer_.sendEmpty(RawMessage::Ack, latest.mid);
+  EXPECT_TRUE(silent(1000ms)) << "exactly one notification for the 50 changes";
+  // The slot is free again: the next change notifies at once.
+  setValue(7.0);
+  RawMessage after = notification();
+  EXPECT_EQ(after.text(), "7");
+  peer_.sendEmpty(RawMessage::Ack, after.mid);
+}
+
+// Observations of one server share its one CON slot, served in the order they became due:
+// a resource that keeps changing does not starve another one.
+TEST_F(RawObserveFixture, WaitingObservationsTakeTurnsAfterEachAck) {
+  startRaw("notify_confirmable = true\n", "[coap]\nack_timeout = 8.0\nack_random_factor = 1.0\n");
+  observeRaw("/32770/0/0");
+  const auto valueToken = token_;
+  observeRaw("/32770/0/2");
+  const auto labelToken = token_;
+  setValue(21.0);
+  auto note = peer_.next(3s);
+  ASSERT_TRUE(note) << daemon_->output();
+  EXPECT_EQ(note->token, valueToken);
+  set({{2, sdbus::Variant(std::string("b"))}});      // due second: waits first
+  for (int i = 1; i <= 20; ++i) setValue(30.0 + i);  // the hot one waits behind it
+  EXPECT_FALSE(peer_.next(800ms)) << "nothing while the first CON is unacknowledged";
+  peer_.sendEmpty(RawMessage::Ack, note->mid);
+  auto label = peer_.next(3s);
+  ASSERT_TRUE(label) << daemon_->output();
+  EXPECT_EQ(label->token, labelToken) << "the label waited longest";
+  EXPECT_EQ(label->text(), "b");
+  EXPECT_FALSE(peer_.next(500ms)) << "one CON at a time";
+  peer_.sendEmpty(RawMessage::Ack, label->mid);
+  auto value = peer_.next(3s);
+  ASSERT_TRUE(value) << daemon_->output();
+  EXPECT_EQ(value->token, valueToken);
+  EXPECT_EQ(value->text(), "50");
+  peer_.sendEmpty(RawMessage::Ack, value->mid);
+  EXPECT_FALSE(peer_.next(800ms));
+}
+
+// A RST to the CON in flight ends that observation (RFC 7641 §3.6) and frees the slot: the
+// observation waiting behind it notifies.
+TEST_F(RawObserveFixture, ResetOfTheConInFlightLetsTheNextOneGo) {
+  startRaw("notify_confirmable = true\n", "[coap]\nack_timeout = 8.0\nack_random_factor = 1.0\n");
+  observeRaw("/32770/0/0");
+  const auto valueToken = token_;
+  observeRaw("/32770/0/2");
+  const auto labelToken = token_;
+  setValue(21.0);
+  auto note = peer_.next(3s);
+  ASSERT_TRUE(note) << daemon_->output();
+  ASSERT_EQ(note->token, valueToken);
+  set({{2, sdbus::Variant(std::string("c"))}});
+  EXPECT_FALSE(peer_.next(800ms));
+  peer_.sendEmpty(RawMessage::Rst, note->mid);
+  auto label = peer_.next(3s);
+  ASSERT_TRUE(label) << "the failed CON must free the slot\n" << daemon_->output();
+  EXPECT_EQ(label->token, labelToken);
+  EXPECT_EQ(label->text(), "c");
+  peer_.sendEmpty(RawMessage::Ack, label->mid);
+  setValue(22.0);
+  EXPECT_FALSE(peer_.next(1000ms)) << "the reset observation has ended";
+}
+
 TEST_F(RawObserveFixture, UnknownObserveValueIsAPlainRead) {
   startRaw();
   token_ = peer_.get("/32770/0/0", 7, kText);

@@ -368,5 +368,122 @@ TEST_F(Registration, FailedRegistrationWithoutServerTimersBacksOffFromTheConfig)
   EXPECT_EQ(ok->code, kCreated);
 }
 
+/// Registration payloads that take several Block1 blocks (RFC 7959 §2.5). libcoap 4.3.1 sends
+/// the blocks after the first with tokens of its own; the daemon used to lose track of the
+/// request there, never saw the 2.04 / 2.01 and stayed "updating" for good.
+class BlockwiseRegistration : public Registration {
+ protected:
+  static constexpr std::uint16_t kTemperature = 3303;
+
+  /// Adds /3303/<first>..<last> over D-Bus, answering the daemon's Updates meanwhile.
+  void addSensors(int first, int last) {
+    for (int iid = first; iid <= last; ++iid) {
+      addInstance(kTemperature, static_cast<std::uint16_t>(iid),
+                  {{5700, sdbus::Variant(20.0 + iid / 100.0)}});
+      server_.pump(0ms);
+    }
+  }
+
+  /// The object list of the fixture's client with /3303/0..<last>.
+  static std::string objectsWithSensors(int last) {
+    std::string list = std::string(kObjects11) + ",</3303>;ver=1.1";
+    for (int iid = 0; iid <= last; ++iid) list += ",</3303/" + std::to_string(iid) + ">";
+    return list;
+  }
+
+  /// Waits for an Update whose object list is `want` and returns it: the Updates before it
+  /// (sent while instances were still arriving) must have been answered 2.04 as well.
+  std::optional<Event> waitForUpdateListing(const std::string& want,
+                                            std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto update = next(Event::Kind::Update, 1s);
+      if (!update) continue;
+      EXPECT_EQ(update->code, kChanged) << update->payload.size() << " B";
+      if (update->payload == want) return update;
+    }
+    return std::nullopt;
+  }
+};
+
+TEST_F(BlockwiseRegistration, UpdatesOfThreeAndMoreBlocksCompleteOneAfterAnother) {
+  Event reg = start(60);
+  ASSERT_TRUE(waitForBusName());
+  // 250 instances: about 3 KB of links, three 1024-byte blocks.
+  addSensors(0, 249);
+  const std::string first = objectsWithSensors(249);
+  ASSERT_GT(first.size(), 2048u);
+  auto update = waitForUpdateListing(first, 10s);
+  ASSERT_TRUE(update) << "no Update carried all 250 instances\n" << daemon_->output();
+  EXPECT_EQ(update->location, reg.location);
+  ASSERT_TRUE(server_.registration());
+  EXPECT_EQ(server_.registration()->payload, first);
+
+  // The daemon saw that 2.04: the next change goes out as another block-wise Update.
+  addSensors(250, 300);
+  const std::string second = objectsWithSensors(300);
+  auto again = waitForUpdateListing(second, 10s);
+  ASSERT_TRUE(again) << "the second large Update never came\n" << daemon_->output();
+  EXPECT_EQ(again->location, reg.location);
+
+  // Registered, not stuck in "updating": a trigger still sends an (empty) Update at once.
+  ASSERT_TRUE(server_.execute("/1/0/8"));
+  auto triggered = next(Event::Kind::Update, 5s);
+  ASSERT_TRUE(triggered) << daemon_->output();
+  EXPECT_EQ(triggered->payload, "");
+  EXPECT_EQ(triggered->code, kChanged);
+  EXPECT_TRUE(quietFor(Event::Kind::Register, 10ms)) << "the registration was never lost";
+}
+
+TEST_F(BlockwiseRegistration, RefusedBlockwiseUpdateLeadsToABlockwiseRegister) {
+  start(60);
+  ASSERT_TRUE(waitForBusName());
+  addSensors(0, 199);
+  const std::string list = objectsWithSensors(199);
+  ASSERT_TRUE(waitForUpdateListing(list, 10s)) << daemon_->output();
+  // The server lost the registration: the answer to the last block of the next large Update
+  // is 4.04, and the client registers again with the whole list, block-wise as well.
+  server_.failNextUpdates(1, kNotFound);
+  addSensors(200, 200);
+  auto refused = next(Event::Kind::Update, 5s);
+  ASSERT_TRUE(refused) << daemon_->output();
+  EXPECT_EQ(refused->code, kNotFound);
+  EXPECT_EQ(refused->payload, objectsWithSensors(200));
+  auto again = next(Event::Kind::Register, 5s);
+  ASSERT_TRUE(again) << daemon_->output();
+  EXPECT_EQ(again->code, kCreated);
+  EXPECT_EQ(again->payload, objectsWithSensors(200));
+  // The daemon took in the 2.01 of the block-wise Register: it is registered and answers.
+  ASSERT_TRUE(server_.execute("/1/0/8"));
+  auto update = next(Event::Kind::Update, 5s);
+  ASSERT_TRUE(update) << daemon_->output();
+  EXPECT_EQ(update->location, again->location);
+  EXPECT_EQ(update->code, kChanged);
+}
+
+TEST_F(BlockwiseRegistration, EveryUpdateAcrossTheOneDatagramEdgeCompletes) {
+  Event reg = start(60);
+  ASSERT_TRUE(waitForBusName());
+  addSensors(0, 79);
+  ASSERT_TRUE(waitForUpdateListing(objectsWithSensors(79), 10s)) << daemon_->output();
+  ASSERT_LT(objectsWithSensors(79).size(), 1000u);
+  // One instance at a time: the lists grow from one datagram (< ~1.1 KB) to two blocks; each
+  // Update must be answered and taken in before the next one can go.
+  for (int iid = 80; iid <= 110; ++iid) {
+    addSensors(iid, iid);
+    auto update = waitForUpdateListing(objectsWithSensors(iid), 5s);
+    ASSERT_TRUE(update) << "no Update listing /3303/" << iid << "\n" << daemon_->output();
+  }
+  ASSERT_GT(objectsWithSensors(110).size(), 1152u);  // past libcoap's default MTU
+  // And the De-register after them is sent and answered.
+  writeText("/1/0/5", "30");
+  ASSERT_TRUE(server_.execute("/1/0/4"));
+  auto dereg = next(Event::Kind::Deregister, 5s);
+  ASSERT_TRUE(dereg) << daemon_->output();
+  EXPECT_EQ(dereg->location, reg.location);
+  EXPECT_EQ(dereg->code, kDeleted);
+  EXPECT_FALSE(server_.registration());
+}
+
 }  // namespace
 }  // namespace lwm2md::test

@@ -397,6 +397,77 @@ TEST_F(RegistrationMachineTest, ShutdownDuringDisableDeregisterEndsDeregistered)
   EXPECT_EQ(machine.state(), State::Deregistered);
 }
 
+// --- Resuming a registration saved before a restart (issue 8) ---
+
+TEST_F(RegistrationMachineTest, ResumeSendsAnUpdateWithObjectsAtTheSavedLocation) {
+  // No Register: the server holds the registration at /rd/7 already.
+  EXPECT_CALL(transport, sendUpdate(ElementsAre("rd", "7"), withObjects()));
+  machine.resume({"rd", "7"}, RegisterArgs{seconds(100), "U"});
+  EXPECT_EQ(machine.state(), State::Updating);
+  EXPECT_THAT(machine.location(), ElementsAre("rd", "7"));
+  const auto before = machine.acceptances();
+  EXPECT_CALL(transport, schedule(milliseconds(90000)));
+  machine.onUpdateResponse(CoapCode::Changed);
+  EXPECT_EQ(machine.state(), State::Registered);
+  EXPECT_EQ(machine.acceptances(), before + 1);
+  // The next refresh goes to the same location, without the object list.
+  EXPECT_CALL(transport, sendUpdate(ElementsAre("rd", "7"), plain()));
+  machine.onTimer();
+}
+
+TEST_F(RegistrationMachineTest, ResumeWithAnotherLifetimeSendsTheNewOne) {
+  // The server accepted 300 s before the restart; the Server object now says 100 s.
+  UpdateArgs expected = withObjects();
+  expected.lifetime = seconds(100);
+  EXPECT_CALL(transport, sendUpdate(ElementsAre("rd", "7"), expected));
+  machine.resume({"rd", "7"}, RegisterArgs{seconds(300), "U"});
+  EXPECT_EQ(machine.accepted().lifetime, seconds(300));
+  EXPECT_CALL(transport, schedule(milliseconds(90000)));
+  machine.onUpdateResponse(CoapCode::Changed);
+  EXPECT_EQ(machine.accepted().lifetime, seconds(100));
+}
+
+TEST_F(RegistrationMachineTest, ResumeForgottenByTheServerRegistersAnew) {
+  EXPECT_CALL(transport, sendUpdate(_, withObjects()));
+  machine.resume({"rd", "7"}, RegisterArgs{seconds(100), "U"});
+  EXPECT_CALL(transport, sendRegister(RegisterArgs{seconds(100), "U"}));
+  machine.onUpdateResponse(CoapCode::NotFound);
+  EXPECT_EQ(machine.state(), State::Registering);
+  EXPECT_TRUE(machine.location().empty());
+  EXPECT_CALL(transport, schedule(milliseconds(90000)));
+  machine.onRegisterResponse(CoapCode::Created, {"rd", "8"});
+  EXPECT_THAT(machine.location(), ElementsAre("rd", "8"));
+}
+
+TEST_F(RegistrationMachineTest, ResumeUnansweredRegistersAnew) {
+  EXPECT_CALL(transport, sendUpdate(_, _));
+  machine.resume({"rd", "7"}, RegisterArgs{seconds(100), "U"});
+  const auto before = machine.acceptances();
+  EXPECT_CALL(transport, sendRegister(_));
+  machine.onUpdateResponse(std::nullopt);
+  EXPECT_EQ(machine.state(), State::Registering);
+  EXPECT_EQ(machine.acceptances(), before);  // no answer: nothing accepted
+}
+
+TEST_F(RegistrationMachineTest, ShutdownAfterResumeDeregistersTheSavedLocation) {
+  EXPECT_CALL(transport, sendUpdate(_, _));
+  machine.resume({"rd", "7"}, RegisterArgs{seconds(100), "U"});
+  EXPECT_CALL(transport, sendDeregister(ElementsAre("rd", "7")));
+  machine.shutdown();
+  EXPECT_EQ(machine.state(), State::Deregistering);
+}
+
+TEST_F(RegistrationMachineTest, AcceptancesCountRegistersAndUpdatesNotRefusals) {
+  EXPECT_EQ(machine.acceptances(), 0u);
+  registerOk();
+  EXPECT_EQ(machine.acceptances(), 1u);
+  EXPECT_CALL(transport, sendUpdate(_, _));
+  machine.triggerUpdate();
+  EXPECT_CALL(transport, sendRegister(_));
+  machine.onUpdateResponse(CoapCode::BadRequest);
+  EXPECT_EQ(machine.acceptances(), 1u);
+}
+
 // --- Communication retry rules (TS 1.1 §6.2.1.1, Server object resources 17-20) ---
 
 class RetryPolicyTest : public RegistrationMachineTest {

@@ -1,0 +1,76 @@
+#include "coap/request_decoding.hpp"
+
+namespace lwm2md {
+
+std::optional<CoapMethod> fromPduCode(coap_pdu_code_t code) {
+  switch (code) {
+    case COAP_REQUEST_CODE_GET:
+      return CoapMethod::Get;
+    case COAP_REQUEST_CODE_POST:
+      return CoapMethod::Post;
+    case COAP_REQUEST_CODE_PUT:
+      return CoapMethod::Put;
+    case COAP_REQUEST_CODE_DELETE:
+      return CoapMethod::Delete;
+    case COAP_REQUEST_CODE_FETCH:
+      return CoapMethod::Fetch;
+    case COAP_REQUEST_CODE_PATCH:
+      return CoapMethod::Patch;
+    case COAP_REQUEST_CODE_IPATCH:
+      return CoapMethod::IPatch;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::vector<std::string> stringOptions(const coap_pdu_t* pdu, coap_option_num_t number) {
+  std::vector<std::string> values;
+  coap_opt_filter_t filter;
+  coap_option_filter_clear(&filter);
+  coap_option_filter_set(&filter, number);
+  coap_opt_iterator_t it;
+  coap_option_iterator_init(pdu, &it, &filter);
+  while (coap_opt_t* opt = coap_option_next(&it)) {
+    values.emplace_back(reinterpret_cast<const char*>(coap_opt_value(opt)), coap_opt_length(opt));
+  }
+  return values;
+}
+
+std::optional<std::uint32_t> uintOption(const coap_pdu_t* pdu, coap_option_num_t number) {
+  coap_opt_iterator_t it;
+  coap_opt_t* opt = coap_check_option(pdu, number, &it);
+  if (!opt) return std::nullopt;
+  return coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+}
+
+std::vector<std::uint8_t> tokenOf(const coap_pdu_t* pdu) {
+  coap_bin_const_t token = coap_pdu_get_token(pdu);
+  return {token.s, token.s + token.length};
+}
+
+std::vector<std::uint8_t> bodyOf(const coap_pdu_t* pdu) {
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  size_t offset = 0;
+  size_t total = 0;
+  if (coap_get_data_large(pdu, &length, &data, &offset, &total) && data)
+    return {data, data + length};
+  return {};
+}
+
+std::optional<DmRequest> decodeDmRequest(CoapMethod method, const coap_pdu_t* request) {
+  auto path = Path::fromSegments(stringOptions(request, COAP_OPTION_URI_PATH));
+  if (!path) return std::nullopt;
+  DmRequest dm;
+  dm.method = method;
+  dm.path = *path;
+  if (auto cf = uintOption(request, COAP_OPTION_CONTENT_FORMAT))
+    dm.contentFormat = static_cast<std::uint16_t>(*cf);
+  if (auto accept = uintOption(request, COAP_OPTION_ACCEPT))
+    dm.accept = static_cast<std::uint16_t>(*accept);
+  dm.query = stringOptions(request, COAP_OPTION_URI_QUERY);
+  dm.payload = bodyOf(request);
+  return dm;
+}
+
+}  // namespace lwm2md

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <coap3/coap.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dm/dm_request.hpp"
+
+namespace lwm2md {
+
+/// The request method of a CoAP code; nullopt for codes that are no request LwM2M knows.
+std::optional<CoapMethod> fromPduCode(coap_pdu_code_t code);
+
+/// Every value of a repeatable string option (Uri-Path, Uri-Query, Location-Path), in order.
+std::vector<std::string> stringOptions(const coap_pdu_t* pdu, coap_option_num_t number);
+
+/// The first value of a uint option (Content-Format, Accept, Observe); nullopt when absent.
+std::optional<std::uint32_t> uintOption(const coap_pdu_t* pdu, coap_option_num_t number);
+
+std::vector<std::uint8_t> tokenOf(const coap_pdu_t* pdu);
+
+/// The payload (the whole body once libcoap has reassembled a block-wise transfer).
+std::vector<std::uint8_t> bodyOf(const coap_pdu_t* pdu);
+
+/// A received request as the data model sees it: `method`, the Uri-Path as an LwM2M path,
+/// Content-Format, Accept, Uri-Query and the body. nullopt when the Uri-Path is not an LwM2M
+/// path (the caller answers 4.04). Kept apart from the endpoint so that the fuzzer decodes
+/// datagrams with the daemon's own code.
+std::optional<DmRequest> decodeDmRequest(CoapMethod method, const coap_pdu_t* request);
+
+}  // namespace lwm2md
