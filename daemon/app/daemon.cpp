@@ -406,6 +406,7 @@ void Daemon::addServerConnection(const ServerConfig& server) {
 }
 
 bool Daemon::resumeSession(ServerConnection& server) {
+  if (!config_.registration.resume) return false;
   const std::uint16_t shortId = server.shortId();
   auto& registrations = savedSessions_.registrations;
   const auto found = std::find_if(registrations.begin(), registrations.end(),

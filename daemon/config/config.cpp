@@ -317,6 +317,7 @@ RegistrationConfig readRegistration(TableReader& r) {
     r.fail("retry_initial", fmt::format("must be <= retry_max ({})", c.retryMaxSeconds));
   }
   if (auto v = r.number("update_at_fraction", 0.5, 0.95)) c.updateAtFraction = *v;
+  if (auto v = r.boolean("resume")) c.resume = *v;
   if (auto v = r.string("on_stop")) {
     if (*v == "keep")
       c.keepOnStop = true;

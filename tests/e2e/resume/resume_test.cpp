@@ -55,7 +55,7 @@ class ResumeTest : public DaemonFixture {
   std::string resumeConfig(const std::string& registrationKeys = "") const {
     std::string text = config();
     const std::string anchor = "retry_max = 4\n";
-    text.insert(text.find(anchor) + anchor.size(), registrationKeys);
+    text.insert(text.find(anchor) + anchor.size(), "resume = true\n" + registrationKeys);
     return text;
   }
 
