@@ -3,6 +3,7 @@
 #include "bootstrap/bootstrap_objects.hpp"
 #include "model/path.hpp"
 #include "objects/server_object.hpp"
+#include "objects/standard_objects.hpp"
 #include "tree/object_tree.hpp"
 
 namespace lwm2md {
@@ -10,60 +11,6 @@ namespace lwm2md {
 namespace {
 
 namespace ids = bootstrap_ids;
-
-ResourceData single(std::uint16_t rid, ResourceType type, Value value) {
-  ResourceData data;
-  data.id = rid;
-  data.type = type;
-  data.value = std::move(value);
-  return data;
-}
-
-std::int64_t securityMode(const std::string& mode) {
-  if (mode == "psk") return ids::kModePsk;
-  if (mode == "rpk") return ids::kModeRpk;
-  if (mode == "cert") return ids::kModeCertificate;
-  return ids::kModeNoSec;
-}
-
-// The same resources as the factory provisioning at start (objects/standard_objects.cpp):
-// a server provisioned by a reload must look like one provisioned at start.
-std::vector<ResourceData> securityValues(const ServerConfig& server) {
-  return {
-      single(ids::kServerUri, ResourceType::String, server.uri),
-      single(ids::kBootstrapServer, ResourceType::Boolean, false),
-      single(ids::kSecurityMode, ResourceType::Integer, securityMode(server.security.mode)),
-      single(ids::kPublicKeyOrIdentity, ResourceType::Opaque, server.security.identity),
-      single(ids::kServerPublicKey, ResourceType::Opaque, server.security.serverKey),
-      single(ids::kSecretKey, ResourceType::Opaque, server.security.secretKey),
-      single(ids::kSecurityShortServerId, ResourceType::Integer, std::int64_t{server.shortId}),
-  };
-}
-
-std::vector<ResourceData> serverValues(const ServerConfig& server) {
-  std::vector<ResourceData> values{
-      single(server_object::kShortServerId, ResourceType::Integer, std::int64_t{server.shortId}),
-      single(server_object::kLifetime, ResourceType::Integer, std::int64_t{server.lifetime}),
-  };
-  if (server.defaultPmin > 0)
-    values.push_back(single(server_object::kDefaultMinPeriod, ResourceType::Integer,
-                            std::int64_t{server.defaultPmin}));
-  if (server.defaultPmax > 0)
-    values.push_back(single(server_object::kDefaultMaxPeriod, ResourceType::Integer,
-                            std::int64_t{server.defaultPmax}));
-  values.push_back(single(ids::kNotificationStoring, ResourceType::Boolean, true));
-  values.push_back(single(server_object::kBinding, ResourceType::String, server.binding));
-  return values;
-}
-
-/// The Security instance of a server account (not a Bootstrap-Server's) with `shortId`.
-const Instance* findSecurityInstance(const ObjectTree& tree, std::uint16_t shortId) {
-  for (const Instance* security : tree.instancesOf(ids::kSecurity))
-    if (!isBootstrapAccount(*security) &&
-        integerValue(*security, ids::kSecurityShortServerId) == std::int64_t{shortId})
-      return security;
-  return nullptr;
-}
 
 /// Updates the instance when there is one, else adds it at the lowest free id.
 Status writeInstance(ObjectTree& tree, std::uint16_t oid, const Instance* existing,

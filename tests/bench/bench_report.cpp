@@ -55,6 +55,11 @@ Options parseOptions(int argc, char** argv) {
   return options;
 }
 
+void note(const std::string& text) {
+  std::printf("# %s\n", text.c_str());
+  std::fflush(stdout);
+}
+
 double percentile(std::vector<double>& samples, double q) {
   if (samples.empty()) return 0;
   std::sort(samples.begin(), samples.end());

@@ -28,6 +28,8 @@ struct Figure {
 
 /// Prints the figure as one BENCH line (ratio = value / floor when there is a floor).
 void report(const Figure& figure);
+/// A free-form line for people ("# text"; the harness ignores anything but BENCH lines).
+void note(const std::string& text);
 
 /// The command line every benchmark program understands.
 struct Options {

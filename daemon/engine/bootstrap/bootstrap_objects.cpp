@@ -36,4 +36,12 @@ std::vector<std::uint16_t> bootstrapAccounts(const ObjectTree& tree) {
   return ids;
 }
 
+const Instance* findSecurityInstance(const ObjectTree& tree, std::uint16_t shortId) {
+  for (const Instance* security : tree.instancesOf(bootstrap_ids::kSecurity))
+    if (!isBootstrapAccount(*security) &&
+        integerValue(*security, bootstrap_ids::kSecurityShortServerId) == std::int64_t{shortId})
+      return security;
+  return nullptr;
+}
+
 }  // namespace lwm2md

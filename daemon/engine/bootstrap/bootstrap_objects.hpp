@@ -57,6 +57,9 @@ std::optional<Value> singleValue(const Instance& instance, std::uint16_t rid);
 std::optional<std::int64_t> integerValue(const Instance& instance, std::uint16_t rid);
 /// True when /0/x/1 (Bootstrap-Server) is present and true.
 bool isBootstrapAccount(const Instance& security);
+/// The Security instance of the server account (not a Bootstrap-Server's) whose Short Server
+/// ID (/0/x/10) is `shortId`; null when there is none.
+const Instance* findSecurityInstance(const ObjectTree& tree, std::uint16_t shortId);
 /// Instance ids of every Security instance that is a Bootstrap-Server account, in order.
 std::vector<std::uint16_t> bootstrapAccounts(const ObjectTree& tree);
 

@@ -46,28 +46,10 @@ std::int64_t securityMode(const std::string& security) {
 Status addServers(ObjectTree& tree, const Config& config) {
   std::uint16_t iid = 0;
   for (const auto& server : config.servers) {
-    std::vector<ResourceData> security{
-        single(0, ResourceType::String, server.uri),
-        single(1, ResourceType::Boolean, false),
-        single(2, ResourceType::Integer, securityMode(server.security.mode)),
-        // Key material in DER/bytes as the config decoded it (empty for NoSec).
-        single(3, ResourceType::Opaque, server.security.identity),
-        single(4, ResourceType::Opaque, server.security.serverKey),
-        single(5, ResourceType::Opaque, server.security.secretKey),
-        single(10, ResourceType::Integer, std::int64_t{server.shortId}),
-    };
-    if (auto added = tree.addInstance(kSecurity, iid, security, ""); !added) return added.error();
-    std::vector<ResourceData> serverValues{
-        single(0, ResourceType::Integer, std::int64_t{server.shortId}),
-        single(1, ResourceType::Integer, std::int64_t{server.lifetime}),
-        single(6, ResourceType::Boolean, true),
-        single(7, ResourceType::String, server.binding),
-    };
-    if (server.defaultPmin > 0)
-      serverValues.push_back(single(2, ResourceType::Integer, std::int64_t{server.defaultPmin}));
-    if (server.defaultPmax > 0)
-      serverValues.push_back(single(3, ResourceType::Integer, std::int64_t{server.defaultPmax}));
-    if (auto added = tree.addInstance(kServer, iid, serverValues, ""); !added) return added.error();
+    if (auto added = tree.addInstance(kSecurity, iid, securityValues(server), ""); !added)
+      return added.error();
+    if (auto added = tree.addInstance(kServer, iid, serverValues(server), ""); !added)
+      return added.error();
     ++iid;
   }
   return {};
@@ -122,6 +104,33 @@ Status addDevice(ObjectTree& tree, const DeviceConfig& device) {
 }
 
 }  // namespace
+
+std::vector<ResourceData> securityValues(const ServerConfig& server) {
+  return {
+      single(0, ResourceType::String, server.uri),
+      single(1, ResourceType::Boolean, false),
+      single(2, ResourceType::Integer, securityMode(server.security.mode)),
+      // Key material in DER/bytes as the config decoded it (empty for NoSec).
+      single(3, ResourceType::Opaque, server.security.identity),
+      single(4, ResourceType::Opaque, server.security.serverKey),
+      single(5, ResourceType::Opaque, server.security.secretKey),
+      single(10, ResourceType::Integer, std::int64_t{server.shortId}),
+  };
+}
+
+std::vector<ResourceData> serverValues(const ServerConfig& server) {
+  std::vector<ResourceData> values{
+      single(0, ResourceType::Integer, std::int64_t{server.shortId}),
+      single(1, ResourceType::Integer, std::int64_t{server.lifetime}),
+  };
+  if (server.defaultPmin > 0)
+    values.push_back(single(2, ResourceType::Integer, std::int64_t{server.defaultPmin}));
+  if (server.defaultPmax > 0)
+    values.push_back(single(3, ResourceType::Integer, std::int64_t{server.defaultPmax}));
+  values.push_back(single(6, ResourceType::Boolean, true));
+  values.push_back(single(7, ResourceType::String, server.binding));
+  return values;
+}
 
 Status addStandardInstances(ObjectTree& tree, const Config& config) {
   if (auto status = addServers(tree, config); !status) return status;

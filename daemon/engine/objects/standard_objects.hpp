@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "model/content.hpp"
 #include "model/result.hpp"
 
 namespace lwm2md {
@@ -14,5 +15,10 @@ class ObjectTree;
 /// object (3/0) with the protocol resources from [device] and a live Current Time.
 /// Fails when a needed object definition is missing.
 Status addStandardInstances(ObjectTree& tree, const Config& config);
+
+/// The resources of a configured server's Security (0) and Server (1) instances: the same at
+/// start and when a reload provisions the server.
+std::vector<ResourceData> securityValues(const ServerConfig& server);
+std::vector<ResourceData> serverValues(const ServerConfig& server);
 
 }  // namespace lwm2md

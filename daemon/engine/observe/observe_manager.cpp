@@ -188,14 +188,13 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
   const bool composite = request.method == CoapMethod::Fetch;
   std::vector<Path> paths{request.path};
   if (composite && isSuccess(response.code)) {
-    auto listed = decodeCompositePaths(
-        static_cast<ContentFormat>(request.contentFormat.value_or(0)), request.payload);
+    auto listed = pathsOf(request);
     if (!listed) return {toResponse(listed.error()), std::nullopt};
     paths = std::move(*listed);
   }
-  const bool establish = observe.action == 0 && isSuccess(response.code) &&
-                         request.accept != static_cast<std::uint16_t>(ContentFormat::LinkFormat);
-  if (!establish) {
+  const bool observes = observe.action == 0 && isSuccess(response.code) &&
+                        request.accept != static_cast<std::uint16_t>(ContentFormat::LinkFormat);
+  if (!observes) {
     // Observe=1 cancels; a failed (re-)registration ends the old one too (RFC 7641 §4.1).
     if (existing && (observe.action == 1 || observe.action == 0)) {
       logger()->info("server {}: observation {} of {} cancelled", server->config().shortId,
@@ -205,23 +204,14 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
     return {std::move(response), std::nullopt};
   }
 
-  const auto now = Clock::now();
-  std::uint32_t sequence = existing ? existing->sequence : 0;
-  if (existing && existing->timer) loop_.cancelTimer(*existing->timer);
+  const std::uint32_t sequence = existing ? existing->sequence : 0;
   DmRequest stored = request;
   if (!composite) stored.payload.clear();  // a composite's payload is its list of paths
   stored.query.clear();
-  auto [observation, replaced] =
-      store_.add(server, observe.token, stored,
-                 NotificationPlanner(NotificationAttributes{}, now,
-                                     composite ? std::nullopt : numberAt(request.path)));
-  observation->paths = std::move(paths);
-  if (watchListener_) watchListener_();
-  observation->sequence = (sequence + 1) & kSequenceMask;
-  reserveSequence(*observation);
+  Observation* observation =
+      establish(server, observe.token, stored, std::move(paths), (sequence + 1) & kSequenceMask);
   observation->lastPayload = response.payload;
   observation->lastFormat = response.contentFormat;
-  observation->lastConfirmableAt = now;
   plan(*observation);
   logger()->info("server {}: observing {} (token {}, {} in all)", server->config().shortId,
                  describePaths(*observation), hex(observe.token), store_.size());
@@ -463,28 +453,37 @@ std::vector<ObserveManager::Resumable> ObserveManager::resumable(
   return out;
 }
 
-Status ObserveManager::resume(ServerConnection* server, const ObserveToken& token,
-                              const DmRequest& request, std::uint32_t sequence) {
-  std::vector<Path> paths{request.path};
-  const bool composite = request.method == CoapMethod::Fetch;
-  if (composite) {
-    auto listed = decodeCompositePaths(
-        static_cast<ContentFormat>(request.contentFormat.value_or(0)), request.payload);
-    if (!listed) return listed.error();
-    paths = std::move(*listed);
-  }
+Result<std::vector<Path>> ObserveManager::pathsOf(const DmRequest& request) {
+  if (request.method != CoapMethod::Fetch) return std::vector<Path>{request.path};
+  return decodeCompositePaths(static_cast<ContentFormat>(request.contentFormat.value_or(0)),
+                              request.payload);
+}
+
+Observation* ObserveManager::establish(ServerConnection* server, const ObserveToken& token,
+                                       const DmRequest& request, std::vector<Path> paths,
+                                       std::uint32_t sequence) {
   const auto now = Clock::now();
+  const bool composite = request.method == CoapMethod::Fetch;
   auto [observation, replaced] =
       store_.add(server, token, request,
                  NotificationPlanner(NotificationAttributes{}, now,
                                      composite ? std::nullopt : numberAt(request.path)));
   if (replaced && replaced->timer) loop_.cancelTimer(*replaced->timer);
   observation->paths = std::move(paths);
-  // Every value up to `sequence` may have been used before the restart: continue above it.
-  observation->sequence = sequence & kSequenceMask;
+  if (watchListener_) watchListener_();
+  observation->sequence = sequence;
   observation->lastConfirmableAt = now;
   reserveSequence(*observation);
-  if (watchListener_) watchListener_();
+  return observation;
+}
+
+Status ObserveManager::resume(ServerConnection* server, const ObserveToken& token,
+                              const DmRequest& request, std::uint32_t sequence) {
+  auto paths = pathsOf(request);
+  if (!paths) return paths.error();
+  // Every value up to `sequence` may have been used before the restart: continue above it.
+  Observation* observation =
+      establish(server, token, request, std::move(*paths), sequence & kSequenceMask);
   plan(*observation);
   logger()->info("server {}: resumed observation of {} (token {}, Observe {})",
                  server->config().shortId, describePaths(*observation), hex(token),

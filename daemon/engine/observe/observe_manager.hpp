@@ -111,6 +111,12 @@ class ObserveManager final : public TreeListener {
   bool confirmableNext(const Observation& observation, Clock::time_point now) const;
   /// While the server's CON slot is free, lets the observations waiting for it notify.
   void drain(const void* server);
+  /// What an observation of `request` watches: its path, or an Observe-Composite's listed paths.
+  static Result<std::vector<Path>> pathsOf(const DmRequest& request);
+  /// Stores the observation (replacing one with the same server and token) with its first
+  /// Observe value; the caller plans it once its last payload is set.
+  Observation* establish(ServerConnection* server, const ObserveToken& token,
+                         const DmRequest& request, std::vector<Path> paths, std::uint32_t sequence);
   /// Moves the persisted reserve of Observe values ahead of the one just used.
   void reserveSequence(Observation& observation);
 

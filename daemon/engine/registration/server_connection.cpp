@@ -6,6 +6,7 @@
 #include <ctime>
 #include <utility>
 
+#include "bootstrap/bootstrap_objects.hpp"
 #include "coap/coap_endpoint.hpp"
 #include "coap/session_security.hpp"
 #include "core/log.hpp"
@@ -142,16 +143,7 @@ bool ServerConnection::ensureSession(std::uint16_t localPort) {
   // The credentials come from the server's Security object instance (/0/x with Short Server
   // ID /0/x/10 equal to ours): the config's at start, a bootstrap server's after a bootstrap.
   SessionSecurity security;
-  const Instance* securityInstance = nullptr;
-  for (const Instance* instance : tree_.instancesOf(0)) {
-    auto shortId = instance->resource(10);
-    if (shortId && shortId->value && std::holds_alternative<std::int64_t>(*shortId->value) &&
-        std::get<std::int64_t>(*shortId->value) == server_.shortId) {
-      securityInstance = instance;
-      break;
-    }
-  }
-  if (securityInstance) {
+  if (const Instance* securityInstance = findSecurityInstance(tree_, server_.shortId)) {
     auto read = sessionSecurityFrom(*securityInstance);
     if (!read) {
       logger()->error("server {}: {}", server_.shortId, read.error().message);

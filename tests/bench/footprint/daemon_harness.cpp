@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "bench_report.hpp"
+#include "bench/bench_report.hpp"
 
 namespace lwm2md::bench {
 
@@ -21,7 +21,7 @@ const char* envOr(const char* name, const char* fallback) {
 
 }  // namespace
 
-std::optional<BenchOptions> parseOptions(int argc, char** argv) {
+std::optional<BenchOptions> parseFootprintOptions(int argc, char** argv) {
   BenchOptions options;
   options.daemon = envOr("LWM2MD_BINARY", LWM2MD_BENCH_DAEMON);
   options.floor = envOr("LWM2MD_BENCH_FLOOR", LWM2MD_BENCH_FLOOR);

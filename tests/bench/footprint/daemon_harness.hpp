@@ -26,7 +26,7 @@ struct BenchOptions {
 };
 /// --smoke, --detail, --daemon PATH, --floor PATH (defaults: $LWM2MD_BINARY, then the build's).
 /// nullopt (after printing why to stderr) on a bad command line.
-std::optional<BenchOptions> parseOptions(int argc, char** argv);
+std::optional<BenchOptions> parseFootprintOptions(int argc, char** argv);
 
 using DbusValues = std::map<std::uint16_t, sdbus::Variant>;
 

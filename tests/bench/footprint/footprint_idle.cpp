@@ -16,7 +16,7 @@
 #include <map>
 #include <utility>
 
-#include "bench_report.hpp"
+#include "bench/bench_report.hpp"
 #include "daemon_harness.hpp"
 #include "proc_stats.hpp"
 
@@ -165,7 +165,7 @@ void reportWindow(const std::string& prefix, const Window& w, double minutes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto options = parseOptions(argc, argv);
+  auto options = parseFootprintOptions(argc, argv);
   if (!options) return 64;
   // The full window holds one Update (lifetime 60 s: due at 54 s); the smoke window none.
   const auto window =

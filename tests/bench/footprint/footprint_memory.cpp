@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "bench_report.hpp"
+#include "bench/bench_report.hpp"
 #include "daemon_harness.hpp"
 #include "proc_stats.hpp"
 
@@ -68,7 +68,7 @@ bool addInstances(DaemonHarness& harness, int first, int count) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto options = parseOptions(argc, argv);
+  auto options = parseFootprintOptions(argc, argv);
   if (!options) return 64;
   const int instances = options->smoke ? 100 : 1000;
   const int resources = instances * kResourcesPerInstance;

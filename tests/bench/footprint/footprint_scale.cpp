@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "bench_report.hpp"
+#include "bench/bench_report.hpp"
 #include "daemon_harness.hpp"
 
 namespace {
@@ -53,7 +53,7 @@ int countUpdates(DaemonHarness& harness) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto options = parseOptions(argc, argv);
+  auto options = parseFootprintOptions(argc, argv);
   if (!options) return 64;
   // Even the smoke count makes a payload of more than one 1 KiB block.
   const int instances = options->smoke ? 200 : 1000;

@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "bench_report.hpp"
+#include "bench/bench_report.hpp"
 #include "daemon_harness.hpp"
 
 extern char** environ;
@@ -73,10 +73,10 @@ std::optional<double> daemonRun(DaemonHarness& harness) {
   return ms;
 }
 
-void reportSeries(const std::string& metric, const std::vector<double>& daemon,
-                  const std::vector<double>& floor, double q, bool withTarget) {
-  const double value = quantile(daemon, q);
-  report({"startup", metric, value, "ms", quantile(floor, q),
+void reportSeries(const std::string& metric, std::vector<double> daemon, std::vector<double> floor,
+                  double q, bool withTarget) {
+  const double value = percentile(daemon, q);
+  report({"startup", metric, value, "ms", percentile(floor, q),
           withTarget ? std::optional<std::string>("<= 10 ms") : std::nullopt,
           withTarget ? std::optional<bool>(value <= kTargetMs) : std::nullopt});
 }
@@ -84,7 +84,7 @@ void reportSeries(const std::string& metric, const std::vector<double>& daemon,
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto options = parseOptions(argc, argv);
+  auto options = parseFootprintOptions(argc, argv);
   if (!options) return 64;
   const int runs = options->smoke ? 3 : 20;
   DaemonHarness harness(*options);
@@ -113,15 +113,15 @@ int main(int argc, char** argv) {
   reportSeries("register-p50", daemon, floor, 0.5, true);
   reportSeries("register-p90", daemon, floor, 0.9, false);
   // On a busy machine the minimum is the steadiest figure: nothing makes a run faster.
-  report({"startup", "register-min", quantile(daemon, 0.0), "ms", quantile(floor, 0.0),
+  report({"startup", "register-min", percentile(daemon, 0.0), "ms", percentile(floor, 0.0),
           std::nullopt, std::nullopt});
-  report({"startup", "register-max", quantile(daemon, 1.0), "ms", quantile(floor, 1.0),
+  report({"startup", "register-max", percentile(daemon, 1.0), "ms", percentile(floor, 1.0),
           std::nullopt, std::nullopt});
-  report({"startup", "spawn-true-p50", quantile(spawn, 0.5), "ms", std::nullopt, std::nullopt,
+  report({"startup", "spawn-true-p50", percentile(spawn, 0.5), "ms", std::nullopt, std::nullopt,
           std::nullopt});
 
-  const bool sane = quantile(daemon, 0.0) > 0 && quantile(floor, 0.0) > 0 &&
-                    quantile(spawn, 0.0) > 0 && static_cast<int>(daemon.size()) == runs;
+  const bool sane = percentile(daemon, 0.0) > 0 && percentile(floor, 0.0) > 0 &&
+                    percentile(spawn, 0.0) > 0 && static_cast<int>(daemon.size()) == runs;
   if (!sane) {
     std::fprintf(stderr, "footprint_startup: figures not sane\n");
     return kCannotMeasure;
