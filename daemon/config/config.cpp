@@ -340,6 +340,20 @@ CoapConfig readCoap(TableReader& r) {
   return c;
 }
 
+LimitsConfig readLimits(TableReader& r) {
+  LimitsConfig c;
+  auto read = [&r](std::string_view key, std::int64_t min, std::int64_t max, std::uint32_t& field) {
+    if (auto v = r.integer(key, min, max)) field = static_cast<std::uint32_t>(*v);
+  };
+  read("max_payload", 1024, std::int64_t{64} << 20, c.maxPayloadBytes);
+  read("max_instances_per_provider", 1, 1000000, c.maxInstancesPerProvider);
+  read("max_observations_per_server", 1, 1000000, c.maxObservationsPerServer);
+  read("max_pending_requests", 1, 100000, c.maxPendingRequests);
+  read("dbus_calls_per_second", 0, 10000000, c.dbusCallsPerSecond);
+  r.finish();
+  return c;
+}
+
 void readTop(TableReader& top, Config& config) {
   if (auto v = top.string("endpoint")) {
     if (isValidEndpoint(*v)) {
@@ -429,6 +443,10 @@ Result<Config> parseConfig(std::string_view text, const std::filesystem::path& s
     TableReader r(diag, *t, "dbus.");
     if (auto v = r.number("provider_timeout", 0.1, 300.0)) config.providerTimeoutSeconds = *v;
     r.finish();
+  }
+  if (const toml::table* t = top.table("limits")) {
+    TableReader r(diag, *t, "limits.");
+    config.limits = readLimits(r);
   }
   top.finish();
 

@@ -97,6 +97,28 @@ struct CoapConfig {
   bool operator==(const CoapConfig&) const = default;
 };
 
+/// [limits] table: bounds that keep one misbehaving server or D-Bus client from exhausting the
+/// daemon. Hitting one refuses that one request with a precise error and a log line; nothing
+/// already held is dropped.
+struct LimitsConfig {
+  /// Largest request body a server may send, a block-wise (Block1) transfer counted whole
+  /// (4.13 Request Entity Too Large with Size1), and the largest value a D-Bus client may Set.
+  std::uint32_t maxPayloadBytes = 1U << 20;
+  /// Instances one D-Bus client (unique bus name) may own at once.
+  std::uint32_t maxInstancesPerProvider = 10000;
+  /// Observations one server may hold; an Observe beyond it is answered as a plain GET
+  /// (RFC 7641 §4.1: no Observe option in the response).
+  std::uint32_t maxObservationsPerServer = 4096;
+  /// Server requests waiting for callback providers at once, all servers together; one beyond
+  /// it gets 5.03 Service Unavailable with Max-Age.
+  std::uint32_t maxPendingRequests = 256;
+  /// Method calls per second one D-Bus client may make (a burst of as many is allowed); 0 means
+  /// no limit.
+  std::uint32_t dbusCallsPerSecond = 20000;
+
+  bool operator==(const LimitsConfig&) const = default;
+};
+
 struct Config {
   std::filesystem::path sourceFile;  // the file it was loaded from ("" for defaults)
   std::string endpoint;              // default: the host name
@@ -111,6 +133,7 @@ struct Config {
   /// [dbus] provider_timeout: how long a server request waits for a callback provider before
   /// the server gets 5.04 Gateway Timeout.
   double providerTimeoutSeconds = 5.0;
+  LimitsConfig limits;
 };
 
 /// Loads and validates a TOML config file. Unknown keys, wrong types and out-of-range values

@@ -224,6 +224,21 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.toml:4: key 'coap.max_retransmit': must be an integer in 1..20"},
         BadFile{"UnknownKeyInCoap", SERVER "[coap]\nack_timeout = 1\nnstart = 1\n",
                 "bad.toml:5: key 'coap.nstart': unknown key"},
+        BadFile{"MaxPayloadTooSmall", SERVER "[limits]\nmax_payload = 1023\n",
+                "bad.toml:4: key 'limits.max_payload': must be an integer in 1024..67108864"},
+        BadFile{"NoInstancesPerProvider", SERVER "[limits]\nmax_instances_per_provider = 0\n",
+                "bad.toml:4: key 'limits.max_instances_per_provider': must be an integer in "
+                "1..1000000"},
+        BadFile{"ObservationsNotANumber", SERVER "[limits]\nmax_observations_per_server = \"9\"\n",
+                "bad.toml:4: key 'limits.max_observations_per_server': must be an integer in "
+                "1..1000000"},
+        BadFile{"PendingRequestsTooMany", SERVER "[limits]\nmax_pending_requests = 100001\n",
+                "bad.toml:4: key 'limits.max_pending_requests': must be an integer in 1..100000"},
+        BadFile{"NegativeCallRate", SERVER "[limits]\ndbus_calls_per_second = -1\n",
+                "bad.toml:4: key 'limits.dbus_calls_per_second': must be an integer in "
+                "0..10000000"},
+        BadFile{"UnknownKeyInLimits", SERVER "[limits]\nmax_observations = 5\n",
+                "bad.toml:4: key 'limits.max_observations': unknown key"},
         BadFile{"CoapNotATable", "coap = 1\n" SERVER,
                 "bad.toml:1: key 'coap': must be a table ([coap])"},
         BadFile{"SyntaxErrorMissingValue", SERVER "lifetime =\nshort_id = 1\n",

@@ -57,6 +57,12 @@ TEST(Config, ExampleFileLoadsWithTheDocumentedValues) {
   EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 2.0);
   EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 1.5);
   EXPECT_EQ(config->coap.maxRetransmit, 4u);
+  EXPECT_EQ(config->limits, LimitsConfig{});
+  EXPECT_EQ(config->limits.maxPayloadBytes, 1048576u);
+  EXPECT_EQ(config->limits.maxInstancesPerProvider, 10000u);
+  EXPECT_EQ(config->limits.maxObservationsPerServer, 4096u);
+  EXPECT_EQ(config->limits.maxPendingRequests, 256u);
+  EXPECT_EQ(config->limits.dbusCallsPerSecond, 20000u);
 }
 
 // The example is the reference users copy from: every key the loader accepts must appear in
@@ -106,7 +112,12 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
                           "ack_timeout",
                           "ack_random_factor",
                           "max_retransmit",
-                          "provider_timeout"}) {
+                          "provider_timeout",
+                          "max_payload",
+                          "max_instances_per_provider",
+                          "max_observations_per_server",
+                          "max_pending_requests",
+                          "dbus_calls_per_second"}) {
     const std::string set = std::string("\n") + key + " = ";
     const std::string commented = std::string("\n#") + key + " = ";
     EXPECT_TRUE(example.find(set) != std::string::npos ||
@@ -114,7 +125,7 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
         << key;
   }
   for (const char* table : {"\n#[bootstrap]\n", "\n[[server]]\n", "\n[device]\n",
-                            "\n[registration]\n", "\n[coap]\n", "\n[dbus]\n"}) {
+                            "\n[registration]\n", "\n[coap]\n", "\n[dbus]\n", "\n[limits]\n"}) {
     EXPECT_THAT(example, HasSubstr(table));
   }
 }
@@ -218,6 +229,26 @@ TEST(Config, CoapTransmissionParametersAtTheirLimits) {
   EXPECT_DOUBLE_EQ(partial->coap.ackTimeoutSeconds, 1.0);
   EXPECT_DOUBLE_EQ(partial->coap.ackRandomFactor, 1.5);
   EXPECT_EQ(partial->coap.maxRetransmit, 4u);
+}
+
+TEST(Config, LimitsAreReadAndDefaultWhenAbsent) {
+  auto config = parseConfig(
+      "[[server]]\nuri = \"coap://[::1]\"\n"
+      "[limits]\nmax_payload = 1024\nmax_instances_per_provider = 1\n"
+      "max_observations_per_server = 1000000\nmax_pending_requests = 100000\n"
+      "dbus_calls_per_second = 0\n",
+      "limits.toml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->limits.maxPayloadBytes, 1024u);
+  EXPECT_EQ(config->limits.maxInstancesPerProvider, 1u);
+  EXPECT_EQ(config->limits.maxObservationsPerServer, 1000000u);
+  EXPECT_EQ(config->limits.maxPendingRequests, 100000u);
+  EXPECT_EQ(config->limits.dbusCallsPerSecond, 0u);
+  auto partial = parseConfig(
+      "[[server]]\nuri = \"coap://[::1]\"\n[limits]\nmax_payload = 67108864\n", "limits.toml");
+  ASSERT_TRUE(partial.ok()) << partial.error().message;
+  EXPECT_EQ(partial->limits.maxPayloadBytes, 67108864u);
+  EXPECT_EQ(partial->limits.maxPendingRequests, LimitsConfig{}.maxPendingRequests);
 }
 
 TEST(Config, BootstrapTimers) {
