@@ -62,6 +62,7 @@ ReloadPlan planReload(const Config& running, Config loaded, bool serversFromBoot
   plan.device = loaded.device != running.device;
   plan.coap = loaded.coap != running.coap;
   plan.registration = loaded.registration != running.registration;
+  plan.limits = loaded.limits != running.limits;
   plan.next = std::move(loaded);
   return plan;
 }

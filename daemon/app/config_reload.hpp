@@ -36,6 +36,8 @@ struct ReloadPlan {
   bool device = false;           // [device]: the Device object's values (observers notified)
   bool coap = false;             // [coap]: sessions opened from now on
   bool registration = false;     // [registration]: server connections opened from now on
+  /// [limits]: at once, for every request from now on (what is already held stays).
+  bool limits = false;
   /// One sentence per setting that changed but is kept as it was (a restart applies it).
   std::vector<std::string> kept;
 };

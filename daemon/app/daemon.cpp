@@ -172,6 +172,9 @@ class Daemon final : public TreeListener {
   void laterReapLeaving();
   /// SIGHUP: reads the config file again and applies what changed (see planReload()).
   void reload();
+  /// Gives the [limits] of config_ to the components that enforce them (at start and on every
+  /// reload; each applies them at once). The D-Bus side's are the service's own.
+  void applyLimits();
   void applyServerChanges(const ServerChanges& changes);
   /// Client-initiated bootstrap; an error when there is no Bootstrap-Server account.
   Status startBootstrap(const std::string& why);
@@ -569,6 +572,14 @@ void Daemon::reload() {
     log::setup(log::parseLevel(config_.logLevel).value_or(spdlog::level::info));
     logger_->info("reload: log level {}", config_.logLevel);
   }
+  if (plan.limits) {
+    applyLimits();
+    logger_->info(
+        "reload: [limits] max_payload {}, max_observations_per_server {}, "
+        "max_pending_requests {}",
+        config_.limits.maxPayloadBytes, config_.limits.maxObservationsPerServer,
+        config_.limits.maxPendingRequests);
+  }
   if (plan.providerTimeout && providerGateway_) {
     providerGateway_->setTimeout(std::chrono::milliseconds(
         static_cast<std::int64_t>(config_.providerTimeoutSeconds * 1000.0)));
@@ -788,6 +799,13 @@ void Daemon::beginShutdown() {
   stateChanged();
 }
 
+void Daemon::applyLimits() {
+  const LimitsConfig& limits = config_.limits;
+  if (coap_) coap_->setMaxPayloadBytes(limits.maxPayloadBytes);
+  if (observe_) observe_->setMaxObservationsPerServer(limits.maxObservationsPerServer);
+  if (providerRequests_) providerRequests_->setMaxPending(limits.maxPendingRequests);
+}
+
 int Daemon::run() {
   loadDefinitions(registry_, config_);
   if (auto status = addStandardInstances(tree_, config_); !status) {
@@ -858,6 +876,7 @@ int Daemon::run() {
       loop_, *coap_, tree_, dataModel_.attributes(),
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
   observe_->setWatchListener([this] { laterPublishWatched(); });
+  applyLimits();
   coap_->setObserveHandler([this](const DmRequest& request, const ObserveRequest& observe,
                                   void* peer) {
     if (bootstrap_ && peer == bootstrap_.get())

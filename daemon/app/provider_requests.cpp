@@ -30,37 +30,78 @@ bool isExecute(const DmRequest& request, const Instance& instance) {
 
 }  // namespace
 
-bool ProviderRequests::take(const DmRequest& request, Complete complete) {
+ProviderRequests::Route ProviderRequests::routeOf(const DmRequest& request,
+                                                  std::optional<ProviderRef>& provider) const {
   // Create and Delete on an object a provider owns whole go to that provider, whatever the
   // instance (it answers for all of them).
   if (request.path.depth() == 1 && request.method == CoapMethod::Post)
-    if (auto provider = dbus_.objectProviderOf(request.path.objectId())) {
-      create(request, *provider, std::move(complete));
-      return true;
-    }
+    if ((provider = dbus_.objectProviderOf(request.path.objectId()))) return Route::Create;
   if (request.path.depth() == 2 && request.method == CoapMethod::Delete)
-    if (auto provider = dbus_.objectProviderOf(request.path.objectId())) {
-      remove(request, *provider, std::move(complete));
-      return true;
-    }
-  if (request.path.depth() == 1 && request.method == CoapMethod::Get && !isDiscover(request))
-    return readObject(request, std::move(complete));
-  if (request.path.depth() < 2) return false;
+    if ((provider = dbus_.objectProviderOf(request.path.objectId()))) return Route::Remove;
+  if (request.path.depth() == 1 && request.method == CoapMethod::Get && !isDiscover(request)) {
+    const auto instances = tree_.instancesOf(request.path.objectId());
+    const bool provided = std::any_of(instances.begin(), instances.end(), [&](const Instance* i) {
+      return dbus_.providerOf(i->objectId(), i->instanceId()).has_value();
+    });
+    return provided ? Route::ReadObject : Route::None;
+  }
+  if (request.path.depth() < 2) return Route::None;
   const Instance* instance = tree_.find(request.path.objectId(), request.path.instanceId());
-  if (!instance || !dbus_.providerOf(instance->objectId(), instance->instanceId())) return false;
-  if (request.method == CoapMethod::Get && !isDiscover(request)) {
-    read(request, std::move(complete));
+  if (!instance || !dbus_.providerOf(instance->objectId(), instance->instanceId()))
+    return Route::None;
+  if (request.method == CoapMethod::Get && !isDiscover(request)) return Route::Read;
+  if (isExecute(request, *instance)) return Route::Execute;
+  if (request.method == CoapMethod::Put || request.method == CoapMethod::Post) return Route::Write;
+  return Route::None;
+}
+
+bool ProviderRequests::take(const DmRequest& request, Complete complete) {
+  std::optional<ProviderRef> provider;
+  const Route route = routeOf(request, provider);
+  if (route == Route::None) return false;
+  auto slot = slots_.acquire();
+  if (!slot) {
+    if (auto suppressed = limitWarning_.hit())
+      logger_->warn(
+          "refused a server request on {}: {} requests wait for providers already, "
+          "the limit ([limits] max_pending_requests){}",
+          request.path.toString(), slots_.count(), LimitWarning::suppressedNote(*suppressed));
+    DmResponse busy = DmResponse::error(
+        CoapCode::ServiceUnavailable,
+        fmt::format("too many requests waiting for providers ({})", slots_.limit()));
+    busy.maxAge = kRetryAfterSeconds;
+    later(std::move(complete), std::move(busy));
     return true;
   }
-  if (isExecute(request, *instance)) {
-    execute(request, std::move(complete));
-    return true;
+  // The slot frees with the answer, whichever path gives it (provider, error, timeout, the
+  // provider leaving the bus), or when the completion is dropped unanswered.
+  Complete counted = [slot, complete = std::move(complete)](DmResponse response) {
+    slot->release();
+    complete(std::move(response));
+  };
+  switch (route) {
+    case Route::Create:
+      create(request, *provider, std::move(counted));
+      break;
+    case Route::Remove:
+      remove(request, *provider, std::move(counted));
+      break;
+    case Route::ReadObject:
+      readObject(request, std::move(counted));
+      break;
+    case Route::Read:
+      read(request, std::move(counted));
+      break;
+    case Route::Execute:
+      execute(request, std::move(counted));
+      break;
+    case Route::Write:
+      write(request, std::move(counted));
+      break;
+    case Route::None:
+      break;
   }
-  if (request.method == CoapMethod::Put || request.method == CoapMethod::Post) {
-    write(request, std::move(complete));
-    return true;
-  }
-  return false;
+  return true;
 }
 
 void ProviderRequests::later(Complete complete, DmResponse response) {

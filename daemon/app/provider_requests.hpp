@@ -6,6 +6,8 @@
 #include <set>
 #include <utility>
 
+#include "app/pending_slots.hpp"
+#include "coap/limit_warning.hpp"
 #include "core/log.hpp"
 #include "dm/dm_request.hpp"
 #include "model/result.hpp"
@@ -48,9 +50,22 @@ class ProviderRequests {
   /// provider serves (Read, Write, Execute), or is a Create or Delete on an object a provider
   /// owns whole; false leaves it to the data model alone.
   /// `complete` runs exactly once, never from within this call.
+  /// Beyond maxPending requests waiting for providers at once, a request it would take gets
+  /// 5.03 Service Unavailable with Max-Age (a retry hint) and a short diagnostic instead.
   bool take(const DmRequest& request, Complete complete);
 
+  /// Server requests waiting for providers at once, all servers together (0: no limit).
+  void setMaxPending(std::size_t limit) { slots_.setLimit(limit); }
+  std::size_t pending() const { return slots_.count(); }
+
+  /// Seconds a refused server is told to wait (Max-Age of the 5.03).
+  static constexpr std::uint32_t kRetryAfterSeconds = 2;
+
  private:
+  /// Which operation `take` hands a request to.
+  enum class Route { None, Create, Remove, ReadObject, Read, Execute, Write };
+  /// `provider` is set for Create and Remove (the object's provider).
+  Route routeOf(const DmRequest& request, std::optional<ProviderRef>& provider) const;
   void read(const DmRequest& request, Complete complete);
   /// A Read of a whole object: its callback instances are asked first; false when it has none.
   bool readObject(const DmRequest& request, Complete complete);
@@ -76,6 +91,8 @@ class ProviderRequests {
   // (oid, iid) of Creates a provider has not answered yet: a second Create must not be
   // offered the same id meanwhile.
   std::set<std::pair<std::uint16_t, std::uint16_t>> creating_;
+  PendingSlots slots_;
+  LimitWarning limitWarning_;
 };
 
 }  // namespace lwm2md

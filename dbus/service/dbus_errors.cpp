@@ -18,4 +18,14 @@ sdbus::Error dbusError(const Error& error) {
   return dbusError(error.kind, error.message);
 }
 
+std::string limitExceededName() {
+  std::string name(kDbusErrorPrefix);
+  name += "LimitExceeded";
+  return name;
+}
+
+sdbus::Error limitExceeded(const std::string& message) {
+  return sdbus::Error(limitExceededName(), message);
+}
+
 }  // namespace lwm2md

@@ -19,4 +19,11 @@ sdbus::Error dbusError(ErrorKind kind, const std::string& message);
 /// The same failure a server would get as a CoAP code, as a D-Bus caller gets it.
 sdbus::Error dbusError(const Error& error);
 
+/// "org.lwm2md1.Error.LimitExceeded": a [limits] bound of the config refused the call (too many
+/// instances, calls or bytes). D-Bus only: a server never meets these limits through this
+/// error, so it is no ErrorKind (which maps onto CoAP codes).
+std::string limitExceededName();
+/// The LimitExceeded error; the message names the limit and its value.
+sdbus::Error limitExceeded(const std::string& message);
+
 }  // namespace lwm2md

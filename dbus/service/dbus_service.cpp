@@ -37,6 +37,8 @@ constexpr const char* kBusPath = "/org/freedesktop/DBus";
 // Where instance objects live, and the Manager (the ObjectManager above them).
 constexpr std::string_view kObjectRoot = "/org/lwm2md1/Object";
 constexpr const char* kManagerPath = "/org/lwm2md1";
+// Calls to this path and below are the ones dbus_calls_per_second counts.
+constexpr std::string_view kServiceRoot = "/org/lwm2md1";
 // After taking this many objects off the bus at once (a GetManagedObjects, say), hand the
 // freed heap back: otherwise one listing would leave the daemon's RSS at the eager size.
 constexpr std::size_t kTrimAfterEvicting = 64;
@@ -97,6 +99,26 @@ std::string operationsOf(const Operations& ops) {
   return out;
 }
 
+bool underServiceRoot(std::string_view path) {
+  return path.starts_with(kServiceRoot) &&
+         (path.size() == kServiceRoot.size() || path[kServiceRoot.size()] == '/');
+}
+
+// What a value weighs against max_payload: strings (String, Corelnk) and opaque by their
+// length, the fixed-size types by their size in the tree.
+std::uint64_t payloadBytes(const Value& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) return text->size();
+  if (const auto* bytes = std::get_if<Opaque>(&value)) return bytes->size();
+  return sizeof(std::uint64_t);
+}
+
+// A resource's whole value: a multiple resource's instances together.
+std::uint64_t payloadBytes(const ResourceData& resource) {
+  std::uint64_t total = resource.value ? payloadBytes(*resource.value) : 0;
+  for (const auto& [riid, value] : resource.instances) total += payloadBytes(value);
+  return total;
+}
+
 }  // namespace
 
 DbusService::DbusService(sdbus::IConnection& connection, ObjectTree& tree, ManagerInfo info)
@@ -111,6 +133,12 @@ DbusService::DbusService(sdbus::IConnection& connection, ObjectTree& tree, Manag
                    const std::string& newOwner) { ownerLeft(name, newOwner); });
   bus_->finishRegistration();
 
+  callRate_.setRate(limits_.dbusCallsPerSecond);
+  for (const Instance* instance : tree_.allInstances())
+    owned_.added(instance->objectId(), instance->instanceId(), instance->owner());
+  callFilter_ = std::make_unique<CallFilter>(
+      connection_, [this](const IncomingCall& call) { return rateLimit(call); });
+
   // Instance objects come on demand (see objects_): the calls that need one are seen first.
   // Instances added before the service existed need nothing: nobody can be watching yet.
   auto hook = [this](sdbus::Message& message) { incomingCall(message); };
@@ -122,6 +150,7 @@ DbusService::DbusService(sdbus::IConnection& connection, ObjectTree& tree, Manag
 }
 
 DbusService::~DbusService() {
+  callFilter_.reset();
   tree_.removeListener(this);
   callHooks_.clear();
   bus_.reset();
@@ -153,6 +182,53 @@ Result<std::unique_ptr<DbusService>> DbusService::create(sdbus::IConnection& con
 
 void DbusService::stateChanged() {
   manager_->stateChanged();
+}
+
+// --- Limits --------------------------------------------------------------------------------
+
+void DbusService::setLimits(const LimitsConfig& limits) {
+  limits_ = limits;
+  callRate_.setRate(limits.dbusCallsPerSecond);
+  dbusLogger()->debug(
+      "D-Bus limits: max_instances_per_provider {}, dbus_calls_per_second {}, max_payload {}",
+      limits.maxInstancesPerProvider, limits.dbusCallsPerSecond, limits.maxPayloadBytes);
+}
+
+std::optional<sdbus::Error> DbusService::rateLimit(const IncomingCall& call) {
+  // Without a sender (a peer-to-peer connection) there is nobody to count.
+  if (callRate_.rate() == 0 || call.sender.empty() || !underServiceRoot(call.path))
+    return std::nullopt;
+  const std::string sender(call.sender);
+  if (callRate_.admit(sender, std::chrono::steady_clock::now())) return std::nullopt;
+  const std::string message =
+      fmt::format("rate limit of {} calls/s exceeded (dbus_calls_per_second)", callRate_.rate());
+  limitHit(sender,
+           fmt::format("{}.{} on {} refused: {}", call.interface, call.member, call.path, message));
+  return limitExceeded(message);
+}
+
+void DbusService::requirePayloadWithin(const ObjectDef& def, const std::vector<ResourceData>& data,
+                                       const std::string& where, const std::string& client) {
+  for (const ResourceData& resource : data) {
+    const std::uint64_t bytes = payloadBytes(resource);
+    if (bytes <= limits_.maxPayloadBytes) continue;
+    const ResourceDef* res = def.resource(resource.id);
+    const std::string message =
+        fmt::format("resource {}{} of {} has {} bytes: max_payload is {} bytes", resource.id,
+                    res ? fmt::format(" ({})", res->name) : std::string(), where, bytes,
+                    limits_.maxPayloadBytes);
+    limitHit(client, message);
+    throw limitExceeded(message);
+  }
+}
+
+void DbusService::limitHit(const std::string& client, const std::string& what) {
+  const auto earlier = limitLog_.hit(client, std::chrono::steady_clock::now());
+  if (!earlier) return;
+  dbusLogger()->warn("{}: {}{}", client, what,
+                     *earlier > 0
+                         ? fmt::format(" ({} more refused since the last report)", *earlier)
+                         : std::string());
 }
 
 // --- Manager -------------------------------------------------------------------------------
@@ -208,6 +284,16 @@ sdbus::ObjectPath DbusService::addInstance(const std::string& sender, std::uint1
                                                          def->name, whole->busName));
   auto data = valuesFromDbus(*def, values);
   if (!data) throw dbusError(data.error());
+  requirePayloadWithin(*def, *data, fmt::format("object {} ({})", oid, def->name), sender);
+  // Shared instances belong to nobody, so they take no slot of the caller's.
+  if (const std::uint32_t owns = owned_.count(sender);
+      !shared && owns >= limits_.maxInstancesPerProvider) {
+    const std::string message =
+        fmt::format("{} owns {} instance(s): max_instances_per_provider is {}", sender, owns,
+                    limits_.maxInstancesPerProvider);
+    limitHit(sender, "AddInstance refused: " + message);
+    throw limitExceeded(message);
+  }
 
   // A shared instance belongs to nobody: it outlives the caller's connection (busctl's ends
   // at once) and whoever the bus policy lets call Set/Remove may change it.
@@ -435,6 +521,7 @@ void DbusService::set(InstanceObject& object, const DbusValues& values) {
   const Instance& instance = liveInstance(object);
   auto data = valuesFromDbus(instance.definition(), values);
   if (!data) throw dbusError(data.error());
+  requirePayloadWithin(instance.definition(), *data, where(object), object.sender());
   if (data->empty()) return;
   if (auto status =
           tree_.setValues(object.objectId(), object.instanceId(), *data, ChangeOrigin::Provider);
@@ -592,11 +679,13 @@ void DbusService::instanceAdded(const Instance& instance) {
   // A retired object may still hold the path a re-added instance needs.
   reapRetired();
   const Key key{instance.objectId(), instance.instanceId()};
+  owned_.added(key.first, key.second, instance.owner());
   if (!withObject(key.first, key.second, [](InstanceObject& object) { object.announce(); }))
     failedExports_.insert(key);
 }
 
 void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
+  owned_.removed(oid, iid);
   providers_.erase({oid, iid});
   failedExports_.erase({oid, iid});
   std::unique_ptr<InstanceObject> object;
@@ -649,6 +738,9 @@ void DbusService::executed(const Instance& instance, std::uint16_t rid, const st
 void DbusService::ownerLeft(const std::string& name, const std::string& newOwner) {
   // Only unique names (":1.42") own instances; a unique name never gets a new owner.
   if (name.empty() || name[0] != ':' || !newOwner.empty()) return;
+  // Its unique name never comes back: nothing kept for it stays useful.
+  callRate_.forget(name);
+  limitLog_.forget(name);
   reapRetired();
   for (auto it = objectProviders_.begin(); it != objectProviders_.end();) {
     if (it->second.busName == name) {

@@ -13,8 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.hpp"
+#include "dbus/service/call_filter.hpp"
+#include "dbus/service/call_rate_limiter.hpp"
 #include "dbus/service/instance_object.hpp"
+#include "dbus/service/limit_log.hpp"
 #include "dbus/service/manager_object.hpp"
+#include "dbus/service/owner_counts.hpp"
 #include "dbus/service/provider_ref.hpp"
 #include "dbus/service/server_object.hpp"
 #include "dbus/service/value_conversion.hpp"
@@ -65,6 +70,21 @@ class DbusService final : public TreeListener, private InstanceRequests, private
 
   /// Sets what Register, UpdateRegistration, Deregister, Bootstrap and AddObjectDefinition do.
   void setActions(ManagerActions actions) { actions_ = std::move(actions); }
+
+  /// The D-Bus side of the config's [limits] (until called: LimitsConfig's defaults). Any
+  /// time, again on each reload; what clients already hold stays, only new calls meet the new
+  /// values. Each limit refuses with org.lwm2md1.Error.LimitExceeded, changing nothing:
+  ///  - max_instances_per_provider: AddInstance by a client (unique bus name) that owns that
+  ///    many instances. Every instance owned by the name counts, also those a server's Create
+  ///    gave a whole-object provider (that Create itself is never refused for this); shared
+  ///    instances belong to nobody and do not count. Removing one, or leaving, frees a slot.
+  ///  - dbus_calls_per_second: any method call to /org/lwm2md1 or below beyond the client's
+  ///    token bucket; it is not dispatched at all.
+  ///  - max_payload: a Set or AddInstance value larger than this many bytes.
+  /// A hit is logged at most once per client per 10 s.
+  void setLimits(const LimitsConfig& limits);
+  /// Instances `busName` owns, as max_instances_per_provider counts them.
+  std::uint32_t instancesOwnedBy(const std::string& busName) const { return owned_.count(busName); }
 
   /// The daemon's report on one server: exports /org/lwm2md1/Server/<id> the first time
   /// (announced with InterfacesAdded), then emits PropertiesChanged for what changed.
@@ -141,6 +161,13 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   /// Runs before sd-bus looks for the object a method call is addressed to (match callbacks
   /// come first in sd-bus's dispatch), so the object it needs is there when it looks.
   void incomingCall(const sdbus::Message& message);
+  /// The CallFilter's check: refuses a call beyond the caller's dbus_calls_per_second.
+  std::optional<sdbus::Error> rateLimit(const IncomingCall& call);
+  /// Refuses a value (of a Set or AddInstance at `where`) larger than max_payload.
+  void requirePayloadWithin(const ObjectDef& def, const std::vector<ResourceData>& data,
+                            const std::string& where, const std::string& client);
+  /// Logs a limit `client` hit, unless it was told of one in the last 10 s.
+  void limitHit(const std::string& client, const std::string& what);
   /// What a call to `path` (method `member`) needs on the bus: the instance it names, or
   /// the instances an enumeration of `path` lists.
   void materializeFor(std::string_view path, std::string_view member);
@@ -168,6 +195,14 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   std::map<Key, std::unique_ptr<InstanceObject>> objects_;
   // The match callbacks that let incomingCall() see calls before sd-bus dispatches them.
   std::vector<sdbus::Slot> callHooks_;
+  // [limits]: the values, the per-client call buckets, the instances each client owns, and
+  // which clients were recently told of in the log.
+  LimitsConfig limits_;
+  CallRateLimiter callRate_;
+  OwnerCounts owned_;
+  LimitLog limitLog_;
+  // Runs rateLimit() before sd-bus dispatches a call (it can refuse one; a match cannot).
+  std::unique_ptr<CallFilter> callFilter_;
   // Instances whose object the bus refused when they were added (AddInstance undoes them).
   std::set<Key> failedExports_;
   std::map<std::uint16_t, std::unique_ptr<ServerObject>> servers_;

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace lwm2md {
 namespace {
 
@@ -70,6 +72,7 @@ TEST(PlanReload, AppliesLiveSettingsAndKeepsTheRest) {
   loaded.device.model = "GW-2";
   loaded.coap.maxRetransmit = 2;
   loaded.registration.retryMaxSeconds = 60;
+  loaded.limits.maxPendingRequests = 8;
   loaded.servers = {server(1, 300)};
   const auto plan = planReload(base(), loaded, false);
   EXPECT_EQ(plan.next.endpoint, "gw");
@@ -81,7 +84,8 @@ TEST(PlanReload, AppliesLiveSettingsAndKeepsTheRest) {
   EXPECT_EQ(plan.next.logLevel, "debug");
   EXPECT_EQ(plan.next.providerTimeoutSeconds, 1.5);
   EXPECT_TRUE(plan.logLevel && plan.providerTimeout && plan.device && plan.coap &&
-              plan.registration);
+              plan.registration && plan.limits);
+  EXPECT_EQ(plan.next.limits.maxPendingRequests, 8u);
   EXPECT_EQ(plan.next.servers.size(), 1u);
   EXPECT_EQ(plan.servers.changed.size(), 1u);
   EXPECT_THAT(plan.servers.removed, ElementsAre(2));
@@ -92,8 +96,29 @@ TEST(PlanReload, SameFileChangesNothing) {
   EXPECT_FALSE(plan.servers.any());
   EXPECT_THAT(plan.kept, IsEmpty());
   EXPECT_FALSE(plan.logLevel || plan.providerTimeout || plan.device || plan.coap ||
-               plan.registration);
+               plan.registration || plan.limits);
   EXPECT_EQ(plan.servers.unchanged.size(), 2u);
+}
+
+TEST(PlanReload, EachLimitAppliesLiveAndAloneChangesNothingElse) {
+  const std::vector<std::function<void(LimitsConfig&)>> changes = {
+      [](LimitsConfig& l) { l.maxPayloadBytes = 1024; },
+      [](LimitsConfig& l) { l.maxObservationsPerServer = 3; },
+      [](LimitsConfig& l) { l.maxPendingRequests = 2; },
+      [](LimitsConfig& l) { l.maxInstancesPerProvider = 5; },
+      [](LimitsConfig& l) { l.dbusCallsPerSecond = 0; },
+  };
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    SCOPED_TRACE(i);
+    Config loaded = base();
+    changes[i](loaded.limits);
+    const auto plan = planReload(base(), loaded, false);
+    EXPECT_TRUE(plan.limits);
+    EXPECT_EQ(plan.next.limits, loaded.limits) << "taken as loaded, not kept";
+    EXPECT_THAT(plan.kept, IsEmpty());
+    EXPECT_FALSE(plan.logLevel || plan.providerTimeout || plan.device || plan.coap ||
+                 plan.registration || plan.servers.any());
+  }
 }
 
 TEST(PlanReload, BootstrapProvisionedServersIgnoreTheTables) {

@@ -424,6 +424,8 @@ void CoapEndpoint::release(coap_session_t* session) {
   dtlsSessions_.erase(session);
   std::erase_if(blockwiseBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
+  std::erase_if(partialBodies_,
+                [session](const auto& entry) { return entry.first.first == session; });
   unacknowledged_.erase(session);
   std::erase_if(acked_, [session](const auto& entry) { return entry.first == session; });
   coap_session_set_app_data(session, nullptr);
@@ -520,7 +522,143 @@ void CoapEndpoint::reportAcks() {
     notificationAck_(coap_session_get_app_data(session), mid);
 }
 
+std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session_t* session,
+                                                                    const coap_pdu_t* request,
+                                                                    const coap_block_t& block,
+                                                                    coap_pdu_t* response) {
+  std::uint8_t buf[4];
+  auto answer = [&](CoapCode code, const std::string& reason) {
+    coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
+    if (!reason.empty())
+      coap_add_data(response, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
+  };
+  const auto tag = requestTagOf(request);
+  std::string key(tag.begin(), tag.end());
+  for (const auto& segment : stringOptions(request, COAP_OPTION_URI_PATH)) key += "/" + segment;
+  const auto id = std::make_pair(session, key);
+  const auto now = std::chrono::steady_clock::now();
+  // A body whose next block has not come within EXCHANGE_LIFETIME is abandoned.
+  constexpr auto kExchangeLifetime = std::chrono::seconds(247);
+  std::erase_if(partialBodies_, [&](const auto& entry) {
+    return now - entry.second.lastBlockAt > kExchangeLifetime;
+  });
+  const std::size_t size = std::size_t{16} << std::min(block.szx, 6u);
+  const std::size_t offset = static_cast<std::size_t>(block.num) * size;
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  if (!coap_get_data(request, &length, &data)) length = 0;
+  auto it = partialBodies_.find(id);
+  if (block.num == 0) {
+    // A first block starts the body anew (a server restarting its transfer). Few bodies are
+    // collected at once: a new one beyond that pushes out the one idle longest.
+    constexpr std::size_t kMaxPartialBodies = 16;
+    if (it == partialBodies_.end() && partialBodies_.size() >= kMaxPartialBodies)
+      partialBodies_.erase(std::min_element(partialBodies_.begin(), partialBodies_.end(),
+                                            [](const auto& a, const auto& b) {
+                                              return a.second.lastBlockAt < b.second.lastBlockAt;
+                                            }));
+    it = partialBodies_.insert_or_assign(id, PartialBody{}).first;
+  } else if (it == partialBodies_.end()) {
+    answer(CoapCode::RequestEntityIncomplete,
+           fmt::format("block {} of a body whose first block did not come", block.num));
+    return std::nullopt;
+  }
+  PartialBody& partial = it->second;
+  partial.lastBlockAt = now;
+  if (offset + length <= partial.body.size() && block.m) {
+    // A retransmitted block already kept: acknowledge it again.
+  } else if (offset != partial.body.size()) {
+    partialBodies_.erase(it);
+    answer(CoapCode::RequestEntityIncomplete,
+           fmt::format("block {} does not follow the blocks received", block.num));
+    return std::nullopt;
+  } else {
+    partial.body.insert(partial.body.end(), data, data + length);
+  }
+  if (maxPayloadBytes_ != 0 && partial.body.size() > maxPayloadBytes_) {
+    warnTooLarge(partial.body.size());
+    partialBodies_.erase(it);
+    coap_add_option(response, COAP_OPTION_SIZE1,
+                    coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(maxPayloadBytes_)),
+                    buf);
+    answer(CoapCode::RequestEntityTooLarge,
+           fmt::format("request body larger than {} bytes", maxPayloadBytes_));
+    return std::nullopt;
+  }
+  // The response names the block it acknowledges (RFC 7959 §2.3), the last one's too.
+  coap_add_option(
+      response, COAP_OPTION_BLOCK1,
+      coap_encode_var_safe(buf, sizeof buf, (block.num << 4) | (block.m ? 8u : 0u) | block.szx),
+      buf);
+  if (block.m) {
+    answer(CoapCode::Continue, "");
+    return std::nullopt;
+  }
+  std::vector<std::uint8_t> body = std::move(partial.body);
+  partialBodies_.erase(it);
+  return body;
+}
+
+void CoapEndpoint::warnTooLarge(std::size_t announced) {
+  if (auto suppressed = tooLargeWarning_.hit())
+    logger()->warn(
+        "refused a request body of {} bytes or more: the limit is {} ([limits] "
+        "max_payload){}",
+        announced, maxPayloadBytes_, LimitWarning::suppressedNote(*suppressed));
+}
+
+void CoapEndpoint::sendTooLarge(coap_session_t* session, const coap_pdu_t* request,
+                                std::size_t announced) {
+  warnTooLarge(announced);
+  // A CON request is answered piggybacked in its ACK; a NON one with a NON (RFC 7252 §5.2).
+  const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+  coap_pdu_t* pdu =
+      coap_pdu_init(confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON,
+                    static_cast<coap_pdu_code_t>(CoapCode::RequestEntityTooLarge),
+                    confirmable ? coap_pdu_get_mid(request) : coap_new_message_id(session),
+                    coap_session_max_pdu_size(session));
+  if (!pdu) return;
+  const coap_bin_const_t token = coap_pdu_get_token(request);
+  coap_add_token(pdu, token.length, token.s);
+  std::uint8_t buf[4];
+  coap_add_option(pdu, COAP_OPTION_SIZE1,
+                  coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(maxPayloadBytes_)),
+                  buf);
+  const std::string reason = fmt::format("request body larger than {} bytes", maxPayloadBytes_);
+  coap_add_data(pdu, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
+  if (coap_send(session, pdu) == COAP_INVALID_MID)
+    logger()->debug("could not send 4.13 Request Entity Too Large");
+}
+
+void CoapEndpoint::refuseOversizedRequests() {
+  if (maxPayloadBytes_ == 0) return;
+  // Bounded: a few refused datagrams per session and pass; the rest wait for the next pass
+  // (the socket stays readable), so one flooding server cannot hold the loop.
+  constexpr int kMaxPerPass = 32;
+  for (const auto& [session, fd] : sessionSockets_) {
+    for (int i = 0; i < kMaxPerPass; ++i) {
+      const ssize_t n = recv(fd, readAhead_.data(), readAhead_.size(), MSG_PEEK | MSG_DONTWAIT);
+      if (n < 4) break;
+      const auto length = static_cast<std::size_t>(n);
+      coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_EMPTY_CODE, 0, length);
+      if (!pdu) break;
+      const bool refuse = coap_pdu_parse(COAP_PROTO_UDP, readAhead_.data(), length, pdu) &&
+                          coap_pdu_get_code(pdu) != COAP_EMPTY_CODE &&
+                          COAP_RESPONSE_CLASS(coap_pdu_get_code(pdu)) == 0 &&
+                          announcedBodySize(pdu) > maxPayloadBytes_;
+      if (refuse) {
+        // Taken off the socket: libcoap never sees (nor buffers) any of it.
+        (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
+        sendTooLarge(session, pdu, announcedBodySize(pdu));
+      }
+      coap_delete_pdu(pdu);
+      if (!refuse) break;
+    }
+  }
+}
+
 void CoapEndpoint::process() {
+  refuseOversizedRequests();
   peekResets();
   processing_ = true;
   coap_io_process(context_, COAP_IO_NO_WAIT);
@@ -592,6 +730,23 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   auto method = fromPduCode(coap_pdu_get_code(request));
   if (!method || !self->requestHandler_)
     return reply(CoapCode::MethodNotAllowed, "method not allowed");
+  if (const std::size_t limit = self->maxPayloadBytes_; limit != 0) {
+    // Bodies libcoap reassembled (DTLS sessions, or a limit lowered mid-transfer), and a lone
+    // block of a body with no earlier block here, which libcoap passes on as it is.
+    size_t length = 0;
+    const uint8_t* data = nullptr;
+    size_t offset = 0;
+    size_t total = 0;
+    if (coap_get_data_large(request, &length, &data, &offset, &total) &&
+        std::max(total, offset + length) > limit) {
+      self->warnTooLarge(std::max(total, offset + length));
+      std::uint8_t buf[4];
+      coap_add_option(response, COAP_OPTION_SIZE1,
+                      coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(limit)), buf);
+      return reply(CoapCode::RequestEntityTooLarge,
+                   fmt::format("request body larger than {} bytes", limit));
+    }
+  }
 
   const auto segments = stringOptions(request, COAP_OPTION_URI_PATH);
   if (segments == std::vector<std::string>{"bs"} && *method == CoapMethod::Post &&
@@ -603,6 +758,11 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   auto decoded = decodeDmRequest(*method, request);
   if (!decoded) return reply(CoapCode::NotFound, "not an LwM2M path");
   DmRequest dm = std::move(*decoded);
+  if (coap_block_t block1{}; coap_get_block(request, COAP_OPTION_BLOCK1, &block1)) {
+    auto body = self->collectBlock(session, request, block1, response);
+    if (!body) return;  // answered: 2.31 Continue or an error
+    dm.payload = std::move(*body);
+  }
 
   // A GET with an Observe option goes to the observation engine (RFC 7641): libcoap cannot
   // observe its "unknown resource", so the daemon keeps its own observations. So does a FETCH
@@ -640,7 +800,9 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
                                              ? self->continuationOf(session, dm.path, dm.accept)
                                              : nullptr) {
     // The rest of a block-wise notification: the blocks of the body that was notified.
-    result = DmResponse{CoapCode::Content, body->contentFormat, body->payload, {}};
+    result.code = CoapCode::Content;
+    result.contentFormat = body->contentFormat;
+    result.payload = body->payload;
     continued = true;
   } else if (coap_find_async(session, coap_pdu_get_token(request))) {
     // The second pass of a request answered separately: its result has come. (libcoap frees
@@ -662,6 +824,11 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   for (const auto& segment : result.locationPath)
     coap_add_option(response, COAP_OPTION_LOCATION_PATH, segment.size(),
                     reinterpret_cast<const uint8_t*>(segment.data()));
+  if (result.maxAge) {
+    std::uint8_t buf[4];
+    coap_add_option(response, COAP_OPTION_MAXAGE,
+                    coap_encode_var_safe(buf, sizeof buf, *result.maxAge), buf);
+  }
   if (!isSuccess(result.code) || !result.contentFormat)
     return reply(result.code, result.diagnostic());
   coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(result.code));

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "coap/limit_warning.hpp"
 #include "coap/session_security.hpp"
 #include "dm/dm_request.hpp"
 #include "model/result.hpp"
@@ -78,6 +79,12 @@ struct TransmissionParameters {
   std::uint16_t maxRetransmit = 4;  // MAX_RETRANSMIT (>= 1: libcoap 4.3.1 ignores 0)
 };
 
+/// A request body arriving block-wise (Block1) that libcoap hands over block by block.
+struct PartialBody {
+  std::vector<std::uint8_t> body;
+  std::chrono::steady_clock::time_point lastBlockAt;
+};
+
 /// A notification body that went block-wise, kept for the server's Block2 requests.
 struct BlockwiseBody {
   std::vector<std::uint8_t> payload;
@@ -140,6 +147,13 @@ class CoapEndpoint {
     transmission_ = parameters;
   }
 
+  /// The largest request body a server may send, a block-wise (Block1) transfer counted whole;
+  /// 0 for no limit. Beyond it the server gets 4.13 Request Entity Too Large with Size1 set
+  /// to the limit (RFC 7252 §5.9.2.9, RFC 7959 §2.9.3) and nothing of the request is served.
+  /// Applies at once, to transfers under way too.
+  void setMaxPayloadBytes(std::size_t limit) { maxPayloadBytes_ = limit; }
+  std::size_t maxPayloadBytes() const { return maxPayloadBytes_; }
+
   /// Opens a session to a coap:// or coaps:// URI (host name or address, optional port).
   /// `peer` is handed back with every request arriving on it. coap:// needs NoSec; coaps://
   /// runs DTLS with `security` (PSK, Certificate or RPK) and never falls back to plain CoAP: a
@@ -189,6 +203,25 @@ class CoapEndpoint {
   /// Peeks at the next datagram of each plain-UDP session: RSTs (to NON notifications) are
   /// reported at once, empty ACKs of CON notifications are kept in acked_ for reportAcks().
   void peekResets();
+  /// Takes the next datagram of each plain-UDP session off its socket, and answers it with 4.13
+  /// here, while it is a request whose body would exceed maxPayloadBytes_ (announcedBodySize):
+  /// libcoap 4.3.1 reassembles a Block1 body whole before the handler hears of it, allocating
+  /// the Size1 a first block announces and growing to whatever block number comes, so an
+  /// oversized body must never reach it. (DTLS records cannot be read ahead: onRequest refuses
+  /// those bodies once libcoap has them, which bounds what is served, not what is buffered.)
+  void refuseOversizedRequests();
+  /// Answers `request` (not given to libcoap) with 4.13 and Size1 on `session`.
+  void sendTooLarge(coap_session_t* session, const coap_pdu_t* request, std::size_t announced);
+  /// Collects a block of a Block1 body libcoap did not reassemble: libcoap 4.3.1 buffers one
+  /// only when its first block announces the whole size (Size1), and otherwise hands every
+  /// block to the handler as if it were the whole body. Answers all but the last block here
+  /// (2.31 Continue, or an error) and returns nullopt; returns the whole body with the last.
+  std::optional<std::vector<std::uint8_t>> collectBlock(coap_session_t* session,
+                                                        const coap_pdu_t* request,
+                                                        const coap_block_t& block,
+                                                        coap_pdu_t* response);
+  /// Logs a refused body, rate-limited.
+  void warnTooLarge(std::size_t announced);
   /// Reports the CON notifications acknowledged during the last pass of libcoap.
   void reportAcks();
   bool defer(coap_session_t* session, const coap_pdu_t* request, const DmRequest& dm);
@@ -233,6 +266,12 @@ class CoapEndpoint {
   /// The key material of the latest Certificate/RPK connect(): libcoap 4.3.1 keeps the PKI
   /// setup in the context (pointing at these bytes) and may read it again.
   SessionSecurity pkiKeys_;
+  std::size_t maxPayloadBytes_ = 0;
+  LimitWarning tooLargeWarning_;
+  /// Block1 bodies being collected, by session and Request-Tag + Uri-Path.
+  std::map<std::pair<coap_session_t*, std::string>, PartialBody> partialBodies_;
+  /// One datagram read ahead of libcoap (the largest UDP payload).
+  std::vector<std::uint8_t> readAhead_ = std::vector<std::uint8_t>(65536);
   /// Per session and observed path: the last notification sent block-wise.
   std::map<std::pair<coap_session_t*, Path>, BlockwiseBody> blockwiseBodies_;
 };

@@ -58,6 +58,21 @@ std::vector<std::uint8_t> bodyOf(const coap_pdu_t* pdu) {
   return {};
 }
 
+std::size_t announcedBodySize(const coap_pdu_t* request) {
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  if (!coap_get_data(request, &length, &data)) length = 0;
+  std::size_t end = length;
+  coap_block_t block{};
+  if (coap_get_block(request, COAP_OPTION_BLOCK1, &block)) {
+    // SZX 7 is reserved outside BERT (RFC 8323 §6): count it as the largest block, 1024.
+    const unsigned szx = block.szx > 6 ? 6 : block.szx;
+    end += static_cast<std::size_t>(block.num) << (szx + 4);
+  }
+  const std::size_t announced = uintOption(request, COAP_OPTION_SIZE1).value_or(0);
+  return end > announced ? end : announced;
+}
+
 std::optional<DmRequest> decodeDmRequest(CoapMethod method, const coap_pdu_t* request) {
   auto path = Path::fromSegments(stringOptions(request, COAP_OPTION_URI_PATH));
   if (!path) return std::nullopt;

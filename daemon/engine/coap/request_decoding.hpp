@@ -2,6 +2,7 @@
 
 #include <coap3/coap.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ std::vector<std::uint8_t> tokenOf(const coap_pdu_t* pdu);
 
 /// The payload (the whole body once libcoap has reassembled a block-wise transfer).
 std::vector<std::uint8_t> bodyOf(const coap_pdu_t* pdu);
+
+/// How large the body of a request will be, as far as this one datagram tells: the larger of
+/// Size1 (the sender's estimate of the whole body, RFC 7959 §4) and where the datagram's part
+/// ends (Block1 NUM * block size + its payload, or the payload alone). Lets the endpoint refuse
+/// a body beyond its limit from any block, before any of it is buffered.
+std::size_t announcedBodySize(const coap_pdu_t* request);
 
 /// A received request as the data model sees it: `method`, the Uri-Path as an LwM2M path,
 /// Content-Format, Accept, Uri-Query and the body. nullopt when the Uri-Path is not an LwM2M

@@ -32,9 +32,15 @@ struct DmResponse {
   std::vector<std::uint8_t> payload;
   /// Location-Path segments of a 2.01 Created ("3303", "1"); empty otherwise.
   std::vector<std::string> locationPath;
+  /// Max-Age option (RFC 7252 §5.10.5) in seconds, when set: on a 5.03 it tells the server
+  /// when to try again (§5.9.3.4).
+  std::optional<std::uint32_t> maxAge;
 
   static DmResponse error(CoapCode code, const std::string& reason) {
-    return {code, std::nullopt, std::vector<std::uint8_t>(reason.begin(), reason.end()), {}};
+    DmResponse response;
+    response.code = code;
+    response.payload.assign(reason.begin(), reason.end());
+    return response;
   }
   std::string diagnostic() const { return {payload.begin(), payload.end()}; }
 };

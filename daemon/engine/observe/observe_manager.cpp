@@ -204,6 +204,17 @@ ObserveResponse ObserveManager::handle(const DmRequest& request, const ObserveRe
     return {std::move(response), std::nullopt};
   }
 
+  // A new observation beyond the server's share: the Read is the answer, without Observe.
+  // (`existing` is one with this token: replacing it adds nothing.)
+  if (!existing && maxPerServer_ != 0 && store_.countOf(server) >= maxPerServer_) {
+    if (auto suppressed = limitWarning_.hit())
+      logger()->warn(
+          "server {}: not observing {}: it holds {} observations, the limit ([limits] "
+          "max_observations_per_server); answered as a plain Read{}",
+          server->config().shortId, request.path.toString(), store_.countOf(server),
+          LimitWarning::suppressedNote(*suppressed));
+    return {std::move(response), std::nullopt};
+  }
   const std::uint32_t sequence = existing ? existing->sequence : 0;
   DmRequest stored = request;
   if (!composite) stored.payload.clear();  // a composite's payload is its list of paths

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "coap/coap_endpoint.hpp"
+#include "coap/limit_warning.hpp"
 #include "core/event_loop.hpp"
 #include "observe/attributes.hpp"
 #include "observe/confirmable_gate.hpp"
@@ -58,6 +59,12 @@ class ObserveManager final : public TreeListener {
   void dropServer(const ServerConnection* server);
   /// A value under `path` changed without the tree hearing of it (a computed resource).
   void changed(const Path& path);
+
+  /// Observations one server may hold (0: no limit). An Observe that would start one more is
+  /// served as a plain GET (RFC 7641 §4.1: the response carries no Observe option) and nothing
+  /// is stored; re-registering an observation (same token) or cancelling one always works.
+  /// Lowering it drops nothing: the servers above it just cannot add any.
+  void setMaxObservationsPerServer(std::size_t limit) { maxPerServer_ = limit; }
 
   std::size_t count() const { return store_.size(); }
   /// Every path some observation watches (an Observe-Composite's each), duplicates included.
@@ -131,6 +138,8 @@ class ObserveManager final : public TreeListener {
   std::map<const void*, EventLoop::TimerId> drainTimers_;
   std::function<void()> watchListener_;
   std::function<void()> persistListener_;
+  std::size_t maxPerServer_ = 0;
+  LimitWarning limitWarning_;
 };
 
 }  // namespace lwm2md
