@@ -50,6 +50,11 @@ constexpr std::uint16_t kBootstrapRequestTrigger = 9;  // /1/x/9
 // How long a shutdown waits for De-register answers before leaving anyway.
 constexpr std::chrono::milliseconds kDeregisterGrace{3000};
 
+TransmissionParameters transmissionParameters(const CoapConfig& coap) {
+  return {coap.ackTimeoutSeconds, coap.ackRandomFactor,
+          static_cast<std::uint16_t>(coap.maxRetransmit), static_cast<std::uint16_t>(coap.nstart)};
+}
+
 /// Loads object definitions: shipped ones (installed, or the source tree when run from a
 /// build directory), then /etc/lwm2md/objects, then the config's directories.
 void loadDefinitions(ObjectRegistry& registry, const Config& config) {
@@ -332,11 +337,19 @@ void Daemon::integrateBus() {
   // providers pushing without pause kept this loop busy for good, and the CoAP socket (ACKs of
   // notifications among it) unread. With more left the loop polls without waiting and comes
   // back here after serving the other fds.
+  //
+  // PropertiesChanged for values providers Set in the last batch goes out here, at the start
+  // of the next turn: by then that turn's timers have sent the notifications the Sets caused,
+  // so a server hears of a change before the bus does (the signal reads back every value of
+  // the instance, the costliest part of a Set), and a burst of Sets to one instance makes one
+  // signal.
   loop_.addPrepareHook([this]() -> std::optional<EventLoop::Clock::time_point> {
     constexpr int kBusBatch = 64;
+    if (dbus_) dbus_->flushChanges();
     int dispatched = 0;
     while (dispatched < kBusBatch && bus_->processPendingRequest()) ++dispatched;
-    if (dispatched == kBusBatch) return EventLoop::Clock::now();
+    if (dispatched == kBusBatch || (dbus_ && dbus_->changesPending()))
+      return EventLoop::Clock::now();
     const auto poll = bus_->getEventLoopPollData();
     loop_.watchFd(poll.fd, static_cast<std::uint32_t>(poll.events), [](std::uint32_t) {});
     if (poll.timeout_usec == UINT64_MAX) return std::nullopt;
@@ -586,8 +599,8 @@ void Daemon::reload() {
     logger_->info("reload: provider timeout {} s", config_.providerTimeoutSeconds);
   }
   if (plan.coap) {
-    coap_->setTransmissionParameters({config_.coap.ackTimeoutSeconds, config_.coap.ackRandomFactor,
-                                      static_cast<std::uint16_t>(config_.coap.maxRetransmit)});
+    coap_->setTransmissionParameters(transmissionParameters(config_.coap));
+    if (observe_) observe_->setConfirmableLimit(config_.coap.nstart);
     logger_->info("reload: [coap] applies to sessions opened from now on");
   }
   if (plan.registration)
@@ -830,6 +843,7 @@ int Daemon::run() {
     dbus_ = std::make_unique<DbusService>(
         *bus_, tree_, ManagerInfo{config_.endpoint, LWM2MD_VERSION, [this] { return state(); }});
     dbus_->setActions(managerActions());
+    dbus_->setDeferChanges(true);  // flushed by integrateBus()'s hook
     bus_->requestName(kBusName);
   } catch (const sdbus::Error& error) {
     logger_->critical("cannot own {} on the bus: {} ({})", kBusName, error.getMessage(),
@@ -839,8 +853,7 @@ int Daemon::run() {
   integrateBus();
 
   coap_ = std::make_unique<CoapEndpoint>(loop_);
-  coap_->setTransmissionParameters({config_.coap.ackTimeoutSeconds, config_.coap.ackRandomFactor,
-                                    static_cast<std::uint16_t>(config_.coap.maxRetransmit)});
+  coap_->setTransmissionParameters(transmissionParameters(config_.coap));
   coap_->setRequestHandler(
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
   const auto providerTimeout =
@@ -875,6 +888,7 @@ int Daemon::run() {
   observe_ = std::make_unique<ObserveManager>(
       loop_, *coap_, tree_, dataModel_.attributes(),
       [this](const DmRequest& request, void* peer) { return serve(request, peer); });
+  observe_->setConfirmableLimit(config_.coap.nstart);
   observe_->setWatchListener([this] { laterPublishWatched(); });
   applyLimits();
   coap_->setObserveHandler([this](const DmRequest& request, const ObserveRequest& observe,

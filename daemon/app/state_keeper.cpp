@@ -112,6 +112,7 @@ Status StateKeeper::saveNow() {
     loop_.cancelTimer(*sessionTimer_);
     sessionTimer_.reset();
   }
+  lastSaveTime_ = std::chrono::steady_clock::now();
   PersistedState state = capture();
   if (auto saved = store_.save(state); !saved) {
     logger()->error("cannot save the state: {}", saved.error().message);
@@ -139,10 +140,19 @@ void StateKeeper::scheduleSave() {
 void StateKeeper::scheduleSessionSave() {
   if (holding_ || saveTimer_ || sessionTimer_) return;
   // Sessions change in bursts (a server observing a thousand resources is a thousand changes):
-  // one save for the burst instead of an fsync each. A crash within the second costs at most
-  // that second's observations (the server sets them up again) or a fresh Register.
-  constexpr std::chrono::seconds kSessionSaveDelay{1};
-  sessionTimer_ = loop_.addTimer(kSessionSaveDelay, [this] {
+  // at most one save a second instead of an fsync each. The first change after a quiet second
+  // is saved as soon as its event is handled, so an idle daemon's periodic Update costs no
+  // wake-up of its own; the rest of a burst waits for the second to end. A crash within it
+  // costs at most that second's observations (the server sets them up again) or a fresh
+  // Register.
+  constexpr std::chrono::milliseconds kSessionSaveSpacing{1000};
+  std::chrono::milliseconds delay{0};
+  if (lastSaveTime_) {
+    const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - *lastSaveTime_);
+    if (since < kSessionSaveSpacing) delay = kSessionSaveSpacing - since;
+  }
+  sessionTimer_ = loop_.addTimer(delay, [this] {
     sessionTimer_.reset();
     (void)saveNow();
   });

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -54,8 +55,9 @@ class StateKeeper final : public TreeListener {
   /// Fills in the sessions (registrations, locations, observations) at every save.
   using SessionSource = std::function<void(PersistedState&)>;
   void setSessionSource(SessionSource source) { sessionSource_ = std::move(source); }
-  /// A session changed (a registration or an observation): saved within a second, together
-  /// with whatever else changes meanwhile.
+  /// A session changed (a registration or an observation): saved once the event is handled
+  /// when nothing was saved in the last second, else a second after that save, together with
+  /// whatever else changes meanwhile.
   void sessionsChanged() {
     if (!applying_) scheduleSessionSave();
   }
@@ -83,6 +85,8 @@ class StateKeeper final : public TreeListener {
   StateStore store_;
   std::optional<EventLoop::TimerId> saveTimer_;
   std::optional<EventLoop::TimerId> sessionTimer_;
+  /// When saveNow() last ran: session saves come at most once a second.
+  std::optional<std::chrono::steady_clock::time_point> lastSaveTime_;
   std::uint64_t generation_ = 0;
   bool bootstrapped_ = false;
   bool holding_ = false;

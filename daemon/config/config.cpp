@@ -336,6 +336,7 @@ CoapConfig readCoap(TableReader& r) {
   if (auto v = r.number("ack_timeout", 1, 300)) c.ackTimeoutSeconds = *v;
   if (auto v = r.number("ack_random_factor", 1, 10)) c.ackRandomFactor = *v;
   if (auto v = r.integer("max_retransmit", 1, 20)) c.maxRetransmit = static_cast<std::uint32_t>(*v);
+  if (auto v = r.integer("nstart", 1, 32)) c.nstart = static_cast<std::uint32_t>(*v);
   r.finish();
   return c;
 }

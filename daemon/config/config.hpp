@@ -93,6 +93,7 @@ struct CoapConfig {
   double ackTimeoutSeconds = 2.0;   // ACK_TIMEOUT, 1..300 (libcoap 4.3.1 ignores < 1 s)
   double ackRandomFactor = 1.5;     // ACK_RANDOM_FACTOR, 1..10
   std::uint32_t maxRetransmit = 4;  // MAX_RETRANSMIT, 1..20 (libcoap 4.3.1 ignores 0)
+  std::uint32_t nstart = 1;         // NSTART, 1..32: CON messages in flight per server
 
   bool operator==(const CoapConfig&) const = default;
 };

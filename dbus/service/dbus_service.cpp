@@ -42,6 +42,8 @@ constexpr std::string_view kServiceRoot = "/org/lwm2md1";
 // After taking this many objects off the bus at once (a GetManagedObjects, say), hand the
 // freed heap back: otherwise one listing would leave the daemon's RSS at the eager size.
 constexpr std::size_t kTrimAfterEvicting = 64;
+// Instance objects kept on the bus after their call (the ones used last): about 4 KiB each.
+constexpr std::size_t kKeepExported = 8;
 
 /// Parses one id segment of an object path ("33000"); nullopt for anything else.
 std::optional<std::uint16_t> idSegment(std::string_view text) {
@@ -593,14 +595,19 @@ std::unique_ptr<InstanceObject> DbusService::createObject(std::uint16_t oid, std
 }
 
 InstanceObject* DbusService::materialize(std::uint16_t oid, std::uint16_t iid) {
-  if (auto it = objects_.find({oid, iid}); it != objects_.end()) return it->second.get();
+  const Key key{oid, iid};
+  if (auto it = objects_.find(key); it != objects_.end()) {
+    touch(key);
+    return it->second.get();
+  }
   const Instance* instance = tree_.find(oid, iid);
   if (!instance) return nullptr;
   auto object = createObject(oid, iid, instance->owner());
   if (!object) return nullptr;
   InstanceObject* raw = object.get();
-  objects_.emplace(Key{oid, iid}, std::move(object));
-  scheduleSafePoint();
+  objects_.emplace(key, std::move(object));
+  touch(key);
+  if (objects_.size() > kKeepExported) scheduleSafePoint();
   return raw;
 }
 
@@ -654,10 +661,39 @@ void DbusService::materializeFor(std::string_view path, std::string_view member)
 }
 
 void DbusService::evictInstances() {
-  if (dispatching_ != nullptr || objects_.empty()) return;
-  const std::size_t evicted = objects_.size();
-  objects_.clear();
+  if (dispatching_ != nullptr || objects_.size() <= kKeepExported) return;
+  // The use count below which an object goes: the kKeepExported-th highest.
+  std::vector<std::uint64_t> uses;
+  uses.reserve(lastUse_.size());
+  for (const auto& [key, use] : lastUse_) uses.push_back(use);
+  std::nth_element(uses.begin(), uses.end() - kKeepExported, uses.end());
+  const std::uint64_t keepFrom = *(uses.end() - kKeepExported);
+  std::size_t evicted = 0;
+  for (auto it = objects_.begin(); it != objects_.end();) {
+    const auto use = lastUse_.find(it->first);
+    if (use != lastUse_.end() && use->second >= keepFrom) {
+      ++it;
+      continue;
+    }
+    if (use != lastUse_.end()) lastUse_.erase(use);
+    it = objects_.erase(it);
+    ++evicted;
+  }
   if (evicted >= kTrimAfterEvicting) malloc_trim(0);
+}
+
+void DbusService::setDeferChanges(bool defer) {
+  deferChanges_ = defer;
+  if (!defer) flushChanges();
+}
+
+void DbusService::flushChanges() {
+  auto changed = std::move(changed_);
+  changed_.clear();
+  for (const auto& [oid, iid] : changed) {
+    if (tree_.find(oid, iid) == nullptr) continue;  // gone since: InterfacesRemoved said so
+    (void)withObject(oid, iid, [](InstanceObject& object) { object.valuesChanged(); });
+  }
 }
 
 bool DbusService::withObject(std::uint16_t oid, std::uint16_t iid,
@@ -688,6 +724,8 @@ void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
   owned_.removed(oid, iid);
   providers_.erase({oid, iid});
   failedExports_.erase({oid, iid});
+  changed_.erase({oid, iid});
+  lastUse_.erase({oid, iid});
   std::unique_ptr<InstanceObject> object;
   if (auto it = objects_.find({oid, iid}); it != objects_.end()) {
     object = std::move(it->second);
@@ -709,6 +747,10 @@ void DbusService::instanceRemoved(std::uint16_t oid, std::uint16_t iid) {
 void DbusService::valuesChanged(const Instance& instance, const std::vector<std::uint16_t>& rids,
                                 ChangeOrigin origin) {
   if (rids.empty()) return;
+  if (deferChanges_ && origin != ChangeOrigin::Server) {
+    changed_.insert({instance.objectId(), instance.instanceId()});
+    return;
+  }
   DbusValues written;
   if (origin == ChangeOrigin::Server) {
     for (std::uint16_t rid : rids) {

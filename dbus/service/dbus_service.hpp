@@ -108,6 +108,16 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   /// Undoes bindProvider() when the instance could not be added after all.
   void unbindProvider(std::uint16_t oid, std::uint16_t iid);
 
+  /// With `defer`, PropertiesChanged for values a provider (not a server) changed is held
+  /// until flushChanges(), one signal per instance however many Sets came meanwhile: the
+  /// daemon's loop flushes after it has sent the notifications those Sets caused, so the
+  /// signal (which reads back every value of the instance) is not on the notification's path.
+  /// Off by default: each change is signalled at once.
+  void setDeferChanges(bool defer);
+  /// Emits the held PropertiesChanged signals.
+  void flushChanges();
+  bool changesPending() const { return !changed_.empty(); }
+
   /// "/org/lwm2md1/Object/<oid>/<iid>".
   static std::string instancePath(std::uint16_t oid, std::uint16_t iid) {
     return InstanceObject::pathFor(oid, iid);
@@ -171,8 +181,11 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   /// What a call to `path` (method `member`) needs on the bus: the instance it names, or
   /// the instances an enumeration of `path` lists.
   void materializeFor(std::string_view path, std::string_view member);
-  /// Takes every instance object off the bus again (at a safe point, never inside a call).
+  /// Takes the instance objects off the bus again, all but the kKeepExported used last (at a
+  /// safe point, never inside a call).
   void evictInstances();
+  /// Records a use of /oid/iid's object, for evictInstances() to keep the busiest.
+  void touch(const Key& key) { lastUse_[key] = ++useCounter_; }
   const Instance& liveInstance(const InstanceObject& object) const;
   void requireOwner(const InstanceObject& object, const char* method) const;
   /// Set's permission check: the owner's rule, except that anyone may set the hardware
@@ -192,7 +205,14 @@ class DbusService final : public TreeListener, private InstanceRequests, private
   // or property access (created by incomingCall() before sd-bus dispatches it), to enumerate
   // (GetManagedObjects, Introspect) until the next safe point, or to emit a signal, just for
   // that. To clients every instance is always there.
+  // The few used last stay (kKeepExported): a provider Setting one instance again and again
+  // would otherwise pay for its object's export and removal on every call.
   std::map<Key, std::unique_ptr<InstanceObject>> objects_;
+  std::map<Key, std::uint64_t> lastUse_;  // of the objects in objects_
+  std::uint64_t useCounter_ = 0;
+  // Instances whose values a provider changed, while deferring (setDeferChanges).
+  std::set<Key> changed_;
+  bool deferChanges_ = false;
   // The match callbacks that let incomingCall() see calls before sd-bus dispatches them.
   std::vector<sdbus::Slot> callHooks_;
   // [limits]: the values, the per-client call buckets, the instances each client owns, and

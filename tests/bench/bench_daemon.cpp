@@ -66,7 +66,8 @@ bool BenchDaemon::start(const Settings& settings) {
       peer_.uri() +
       "\"\nshort_id = 1\nlifetime = 3600\n"
       "binding = \"U\"\nversion = \"1.1\"\nnotify_confirmable = " +
-      (settings.notifyConfirmable ? "true" : "false") + "\n";
+      (settings.notifyConfirmable ? "true" : "false") +
+      "\n[coap]\nnstart = " + std::to_string(settings.nstart) + "\n";
   test::writeFile(dir_.file("lwm2md.toml"), config);
   try {
     connection_ = sdbus::createSessionBusConnectionWithAddress(bus_.address());

@@ -30,6 +30,7 @@ class BenchDaemon {
   struct Settings {
     std::string binary;
     bool notifyConfirmable = false;
+    unsigned nstart = 1;            // [coap] nstart: CON messages in flight to the server at once
     std::string logLevel = "warn";  // logging every message would measure the logger
   };
 

@@ -100,13 +100,14 @@ struct ModeResult {
   double busCpu = 0;
 };
 
-std::optional<ModeResult> measure(const Options& options, bool confirmable,
+std::optional<ModeResult> measure(const Options& options, bool confirmable, unsigned nstart,
                                   std::chrono::seconds duration, std::string& error) {
   // Declared first so that it outlives `bench`: the observation handlers write into it, and
   // notifications may still arrive while the daemon is stopped.
   std::vector<Observed> observed(kInstances * kBenchResources);
   BenchDaemon bench;
-  if (!bench.start({options.daemon, confirmable})) return error = bench.error(), std::nullopt;
+  if (!bench.start({options.daemon, confirmable, nstart}))
+    return error = bench.error(), std::nullopt;
   std::vector<Provider> providers(kProviders);
   for (int p = 0; p < kProviders; ++p) {
     providers[p].connection = sdbus::createSessionBusConnectionWithAddress(bench.busAddress());
@@ -220,10 +221,19 @@ std::optional<ModeResult> measure(const Options& options, bool confirmable,
 int run(const Options& options) {
   const auto duration = options.smoke ? 1s : 10s;
   bool sane = true;
-  for (const bool confirmable : {true, false}) {
-    const std::string mode = confirmable ? "con" : "non";
+  // CON at RFC 7252's NSTART = 1 (one notification per round trip), CON with 16 in flight
+  // ([coap] nstart, for a LAN), and NON.
+  struct Mode {
+    const char* name;
+    bool confirmable;
+    unsigned nstart;
+  };
+  for (const Mode& m :
+       {Mode{"con", true, 1}, Mode{"con-nstart16", true, 16}, Mode{"non", false, 1}}) {
+    const std::string mode = m.name;
+    const bool confirmable = m.confirmable;
     std::string error;
-    auto result = measure(options, confirmable, duration, error);
+    auto result = measure(options, confirmable, m.nstart, duration, error);
     if (!result) {
       std::fprintf(stderr, "notify_throughput (%s): %s\n", mode.c_str(), error.c_str());
       return 1;
@@ -239,7 +249,7 @@ int run(const Options& options) {
             confirmable ? std::optional<bool>(result->lost == 0) : std::nullopt});
     if (confirmable) {
       const double unacked = static_cast<double>(result->retransmissions + result->nonConfirmable);
-      report({"notify-throughput", "unacked-con", unacked, "notifications", std::nullopt, "0",
+      report({"notify-throughput", "unacked-" + mode, unacked, "notifications", std::nullopt, "0",
               unacked == 0});
     }
     report({"notify-throughput", "settle-" + mode, result->settleSeconds, "s", std::nullopt,

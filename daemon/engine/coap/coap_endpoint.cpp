@@ -296,6 +296,7 @@ Result<coap_session_t*> CoapEndpoint::connect(const std::string& uri, void* peer
   coap_session_set_ack_timeout(session, toFixedPoint(transmission_.ackTimeoutSeconds));
   coap_session_set_ack_random_factor(session, toFixedPoint(transmission_.ackRandomFactor));
   coap_session_set_max_retransmit(session, transmission_.maxRetransmit);
+  coap_session_set_nstart(session, transmission_.nstart);
   // libcoap 4.3.1 keeps its default, without a word, for values it does not accept.
   const coap_fixed_point_t ackTimeout = coap_session_get_ack_timeout(session);
   const coap_fixed_point_t wanted = toFixedPoint(transmission_.ackTimeoutSeconds);

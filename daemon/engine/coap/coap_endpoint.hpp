@@ -77,6 +77,7 @@ struct TransmissionParameters {
   double ackTimeoutSeconds = 2.0;   // ACK_TIMEOUT (>= 1 s: libcoap 4.3.1 ignores less)
   double ackRandomFactor = 1.5;     // ACK_RANDOM_FACTOR
   std::uint16_t maxRetransmit = 4;  // MAX_RETRANSMIT (>= 1: libcoap 4.3.1 ignores 0)
+  std::uint16_t nstart = 1;         // NSTART: CON messages in flight at once
 };
 
 /// A request body arriving block-wise (Block1) that libcoap hands over block by block.

@@ -4,18 +4,16 @@ namespace lwm2md {
 
 bool ConfirmableGate::busy(const void* server) const {
   auto it = lanes_.find(server);
-  return it != lanes_.end() && it->second.inFlight.has_value();
+  return it != lanes_.end() && it->second.inFlight.size() >= limit_;
 }
 
 void ConfirmableGate::occupy(const void* server, int mid) {
-  lanes_[server].inFlight = mid;
+  lanes_[server].inFlight.insert(mid);
 }
 
 bool ConfirmableGate::release(const void* server, int mid) {
   auto it = lanes_.find(server);
-  if (it == lanes_.end() || it->second.inFlight != mid) return false;
-  it->second.inFlight.reset();
-  return true;
+  return it != lanes_.end() && it->second.inFlight.erase(mid) > 0;
 }
 
 void ConfirmableGate::wait(const void* server, std::uint64_t id) {

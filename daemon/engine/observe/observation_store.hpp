@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "core/event_loop.hpp"
@@ -72,6 +73,12 @@ class ObservationStore {
   /// Removes and returns it (so the caller can cancel its timer); nullopt when unknown.
   std::optional<Observation> remove(std::uint64_t id);
 
+  /// Sets what `observation` (one of this store's) observes: an Observe-Composite's paths.
+  void setPaths(Observation& observation, std::vector<Path> paths);
+  /// Ids of the observations whose paths may concern a change in instance /oid/iid: those
+  /// observing it or something in it, its object, or the root. A superset (an observation of
+  /// /oid/iid/1 is listed for a change of resource 2); callers match the resources.
+  std::vector<std::uint64_t> idsWatching(std::uint16_t oid, std::uint16_t iid) const;
   /// Ids of all observations, or of one server's.
   std::vector<std::uint64_t> ids() const;
   std::vector<std::uint64_t> idsOf(const void* server) const;
@@ -79,8 +86,16 @@ class ObservationStore {
   std::size_t size() const { return observations_.size(); }
 
  private:
+  void index(const Observation& observation);
+  void unindex(const Observation& observation);
+
   std::uint64_t nextId_ = 1;
   std::map<std::uint64_t, Observation> observations_;
+  // Which observations watch what, so that a change (a provider pushing thousands a second)
+  // looks at the observations of its instance, not at all of them.
+  std::map<std::pair<std::uint16_t, std::uint16_t>, std::set<std::uint64_t>> byInstance_;
+  std::map<std::uint16_t, std::set<std::uint64_t>> byObject_;  // paths /oid
+  std::set<std::uint64_t> atRoot_;                             // path /
 };
 
 }  // namespace lwm2md

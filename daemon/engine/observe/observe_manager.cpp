@@ -316,7 +316,7 @@ void ObserveManager::valuesChanged(const Instance& instance, const std::vector<s
                                    ChangeOrigin) {
   // A write of a Server object instance may change the default pmin/pmax of its server.
   if (instance.objectId() == kServerObject) replanAll();
-  for (auto id : store_.ids()) {
+  for (auto id : store_.idsWatching(instance.objectId(), instance.instanceId())) {
     Observation* observation = store_.find(id);
     if (touchesAny(observation->paths, instance.objectId(), instance.instanceId(), rids))
       touch(*observation);
@@ -480,7 +480,7 @@ Observation* ObserveManager::establish(ServerConnection* server, const ObserveTo
                  NotificationPlanner(NotificationAttributes{}, now,
                                      composite ? std::nullopt : numberAt(request.path)));
   if (replaced && replaced->timer) loop_.cancelTimer(*replaced->timer);
-  observation->paths = std::move(paths);
+  store_.setPaths(*observation, std::move(paths));
   if (watchListener_) watchListener_();
   observation->sequence = sequence;
   observation->lastConfirmableAt = now;

@@ -67,6 +67,8 @@ class ObserveManager final : public TreeListener {
   void setMaxObservationsPerServer(std::size_t limit) { maxPerServer_ = limit; }
 
   std::size_t count() const { return store_.size(); }
+  /// Confirmable notifications each server may have in flight ([coap] nstart; 1 by default).
+  void setConfirmableLimit(std::size_t perServer) { gate_.setLimit(perServer); }
   /// Every path some observation watches (an Observe-Composite's each), duplicates included.
   std::vector<Path> observedPaths();
   /// Heard whenever an observation begins or ends (possibly inside a libcoap handler: the

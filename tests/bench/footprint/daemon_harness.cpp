@@ -89,7 +89,8 @@ bool DaemonHarness::start(int lifetime, const std::map<std::string, std::string>
   options.binary = options_.daemon;
   options.configFile = file;
   options.busAddress = bus_.address();
-  options.stateDir = dir_.file(fmt::format("state-{}", run));
+  options.stateDir = stateRoot_.empty() ? dir_.file(fmt::format("state-{}", run))
+                                        : fmt::format("{}/state-{}", stateRoot_, run);
   // The daemon's own default (debug with --detail): the debug log would measure the logger.
   options.logLevel = options_.detail ? "debug" : "info";
   options.env = env;

@@ -59,6 +59,8 @@ class DaemonHarness {
   test::TestLwm2mServer& server() { return server_; }
   const std::string& busAddress() const { return bus_.address(); }
   const BenchOptions& options() const { return options_; }
+  /// Where the next start()s keep their state directories (default: the harness's temp dir).
+  void setStateRoot(std::string root) { stateRoot_ = std::move(root); }
 
   /// Keeps the server going for `duration` (waiting in its poll, so this process sleeps),
   /// running `each` (when set) at least every 50 ms.
@@ -82,6 +84,7 @@ class DaemonHarness {
   std::unique_ptr<sdbus::IConnection> client_;
   std::unique_ptr<test::DaemonProcess> daemon_;
   int runs_ = 0;
+  std::string stateRoot_;
   std::string error_;
 };
 

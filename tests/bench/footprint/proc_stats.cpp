@@ -68,6 +68,15 @@ std::vector<TaskSched> readTasks(pid_t pid) {
     std::uint64_t waitNs = 0;
     if (!(sched >> task.runNs >> waitNs >> task.timeslices)) continue;
     task.comm = firstLine(entry.path() / "comm");
+    std::ifstream status(entry.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      std::istringstream fields(line);
+      std::string name;
+      std::uint64_t count = 0;
+      if (!(fields >> name >> count)) continue;
+      if (name == "voluntary_ctxt_switches:") task.voluntarySwitches = count;
+      if (name == "nonvoluntary_ctxt_switches:") task.involuntarySwitches = count;
+    }
     tasks.push_back(task);
   }
   std::sort(tasks.begin(), tasks.end(),

@@ -23,7 +23,11 @@ struct TaskSched {
   pid_t tid = 0;
   std::string comm;
   std::uint64_t runNs = 0;
-  std::uint64_t timeslices = 0;  // times it was put on a CPU: every wake-up is at least one
+  std::uint64_t timeslices = 0;  // times it was put on a CPU: wake-ups and preemptions alike
+  /// /proc/PID/task/TID/status: how often it blocked and was woken again (a wake-up), and how
+  /// often the scheduler took the CPU from it while it could run (a preemption, not a wake-up).
+  std::uint64_t voluntarySwitches = 0;
+  std::uint64_t involuntarySwitches = 0;
 };
 std::vector<TaskSched> readTasks(pid_t pid);
 

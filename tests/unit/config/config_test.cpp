@@ -57,6 +57,7 @@ TEST(Config, ExampleFileLoadsWithTheDocumentedValues) {
   EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 2.0);
   EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 1.5);
   EXPECT_EQ(config->coap.maxRetransmit, 4u);
+  EXPECT_EQ(config->coap.nstart, 1u);
   EXPECT_EQ(config->limits, LimitsConfig{});
   EXPECT_EQ(config->limits.maxPayloadBytes, 1048576u);
   EXPECT_EQ(config->limits.maxInstancesPerProvider, 10000u);
@@ -112,6 +113,7 @@ TEST(Config, ExampleFileDocumentsEveryKey) {
                           "ack_timeout",
                           "ack_random_factor",
                           "max_retransmit",
+                          "nstart",
                           "provider_timeout",
                           "max_payload",
                           "max_instances_per_provider",
@@ -205,12 +207,13 @@ TEST(Config, MinimalFileGetsTheDefaults) {
 TEST(Config, CoapTransmissionParametersAreRead) {
   auto config = parseConfig(
       "[[server]]\nuri = \"coap://[::1]\"\n"
-      "[coap]\nack_timeout = 1.25\nack_random_factor = 1\nmax_retransmit = 1\n",
+      "[coap]\nack_timeout = 1.25\nack_random_factor = 1\nmax_retransmit = 1\nnstart = 8\n",
       "coap.toml");
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_DOUBLE_EQ(config->coap.ackTimeoutSeconds, 1.25);
   EXPECT_DOUBLE_EQ(config->coap.ackRandomFactor, 1.0);
   EXPECT_EQ(config->coap.maxRetransmit, 1u);
+  EXPECT_EQ(config->coap.nstart, 8u);
 }
 
 TEST(Config, CoapTransmissionParametersAtTheirLimits) {

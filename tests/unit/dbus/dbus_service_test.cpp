@@ -498,6 +498,61 @@ TEST_F(DbusServiceTest, SetByOwnerChangesValues) {
   EXPECT_EQ(show(instance->Get({5700})), (Shown{{5700, "d:22.25"}}));
 }
 
+// The daemon defers the PropertiesChanged of providers' Sets until its loop has sent the
+// notifications they caused: nothing is signalled before flushChanges(), then one signal per
+// instance carries the newest values.
+TEST_F(DbusServiceTest, DeferredChangesAreSignalledOncePerInstanceAtFlush) {
+  const auto first = addTemperature(0, 1.0);
+  const auto second = addTemperature(1, 1.0);
+  loop_->call([&] {
+    service_->setDeferChanges(true);
+    return true;
+  });
+  auto instance = client_->instance(first);
+  for (double v : {2.0, 3.0, 4.0}) instance->Set({{5700, sdbus::Variant(v)}});
+  auto other = client_->instance(second);  // kept: its proxy records the signals
+  other->Set({{5700, sdbus::Variant(9.0)}});
+  auto valuesSignals = [&](const std::string& path) {
+    int count = 0;
+    for (const auto& e : client_->recorder.all())
+      if (e.kind == "PropertiesChanged" && e.path == path && e.properties.contains("Values"))
+        ++count;
+    return count;
+  };
+  EXPECT_TRUE(loop_->call([&] { return service_->changesPending(); }));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(valuesSignals(first), 0);
+  EXPECT_EQ(valuesSignals(second), 0);
+  EXPECT_EQ(show(instance->Get({5700})), (Shown{{5700, "d:4"}})) << "the values are set at once";
+
+  loop_->call([&] {
+    service_->flushChanges();
+    return true;
+  });
+  auto changed = client_->recorder.waitFor([&](const Event& e) {
+    return e.kind == "PropertiesChanged" && e.path == first && e.properties.contains("Values");
+  });
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->properties["Values"], "a{qv}:{5700=d:4;5701=s:Cel;}");
+  ASSERT_TRUE(client_->recorder.waitFor([&](const Event& e) {
+    return e.kind == "PropertiesChanged" && e.path == second && e.properties.contains("Values");
+  }));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(valuesSignals(first), 1) << "three Sets, one signal";
+  EXPECT_EQ(valuesSignals(second), 1);
+  EXPECT_FALSE(loop_->call([&] { return service_->changesPending(); }));
+
+  // A change of an instance removed before the flush is dropped with it.
+  instance->Set({{5700, sdbus::Variant(5.0)}});
+  instance->Remove();
+  loop_->call([&] {
+    service_->flushChanges();
+    return true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(valuesSignals(first), 1);
+}
+
 TEST_F(DbusServiceTest, OthersMayNotSetOrRemove) {
   const auto path = addTemperature(0);
   Client other(bus_->address());

@@ -38,6 +38,26 @@ TEST(ConfirmableGate, FreeUntilOccupiedAndFreedOnlyByItsOwnMessageId) {
   EXPECT_FALSE(gate.release(kA, 7)) << "a duplicate ACK frees nothing more";
 }
 
+TEST(ConfirmableGate, NstartSlotsPerServer) {
+  ConfirmableGate gate;
+  gate.setLimit(3);
+  gate.occupy(kA, 1);
+  gate.occupy(kA, 2);
+  EXPECT_FALSE(gate.busy(kA)) << "two of three slots taken";
+  gate.occupy(kA, 3);
+  EXPECT_TRUE(gate.busy(kA));
+  EXPECT_FALSE(gate.busy(kB));
+  EXPECT_FALSE(gate.release(kA, 4));
+  EXPECT_TRUE(gate.release(kA, 2)) << "any of the three frees its slot, in any order";
+  EXPECT_FALSE(gate.busy(kA));
+  EXPECT_FALSE(gate.release(kA, 2));
+  gate.setLimit(0);  // taken as 1: never a gate that lets nothing through
+  EXPECT_TRUE(gate.busy(kA)) << "back to one slot: two in flight keep it busy";
+  EXPECT_TRUE(gate.release(kA, 1));
+  EXPECT_TRUE(gate.release(kA, 3));
+  EXPECT_FALSE(gate.busy(kA));
+}
+
 TEST(ConfirmableGate, WaitingIsOncePerObservationInArrivalOrder) {
   ConfirmableGate gate;
   gate.occupy(kA, 1);

@@ -33,6 +33,34 @@ TEST(ObservationStore, SameServerAndTokenReplaces) {
   EXPECT_EQ(store.find(firstId), nullptr);
 }
 
+TEST(ObservationStore, IdsWatchingAnInstanceFollowAddsReplacementsPathsAndRemovals) {
+  ObservationStore store;
+  int server = 0;
+  const auto resource = store.add(&server, {1}, readOf(Path(3303, 0, 5700)), kPlanner).first->id;
+  const auto instance = store.add(&server, {2}, readOf(Path(3303, 0)), kPlanner).first->id;
+  const auto other = store.add(&server, {3}, readOf(Path(3303, 1, 5700)), kPlanner).first->id;
+  const auto object = store.add(&server, {4}, readOf(Path(3303)), kPlanner).first->id;
+  const auto root = store.add(&server, {5}, readOf(Path()), kPlanner).first->id;
+  store.add(&server, {6}, readOf(Path(3, 0, 13)), kPlanner);
+  using Ids = std::vector<std::uint64_t>;
+  EXPECT_EQ(store.idsWatching(3303, 0), (Ids{resource, instance, object, root}));
+  EXPECT_EQ(store.idsWatching(3303, 1), (Ids{other, object, root}));
+  EXPECT_EQ(store.idsWatching(1, 0), (Ids{root}));
+  // A composite lists /3303/1 and /3303 (twice over for /3303/1's change): once each.
+  Observation* composite = store.add(&server, {7}, readOf(Path()), kPlanner).first;
+  store.setPaths(*composite, {Path(3303, 1, 5700), Path(3303), Path(1, 0, 1)});
+  const auto compositeId = composite->id;
+  EXPECT_EQ(store.idsWatching(3303, 1), (Ids{other, object, root, compositeId}));
+  EXPECT_EQ(store.idsWatching(1, 0), (Ids{root, compositeId}));
+  // Replaced (same token) and removed observations are no longer listed.
+  const auto replacement = store.add(&server, {1}, readOf(Path(3303, 2)), kPlanner).first->id;
+  store.remove(object);
+  store.remove(compositeId);
+  EXPECT_EQ(store.idsWatching(3303, 0), (Ids{instance, root}));
+  EXPECT_EQ(store.idsWatching(3303, 2), (Ids{root, replacement}));
+  EXPECT_EQ(store.idsWatching(1, 0), (Ids{root}));
+}
+
 TEST(ObservationStore, FindsByMessageIdPerServerAndRemoves) {
   ObservationStore store;
   int serverA = 0;
