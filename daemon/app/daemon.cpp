@@ -210,6 +210,10 @@ class Daemon final : public TreeListener {
   std::optional<EventLoop::TimerId> reapTimer_;
   std::unique_ptr<ObserveManager> observe_;  // refers to servers_: destroyed before them
   std::unique_ptr<DbusService> dbus_;
+  // integrateBus(): whether sd-bus may have work (its fd was ready, or its last batch was
+  // full), and when it wants to be called at the latest.
+  bool busReady_ = true;
+  EventLoop::Clock::time_point busDeadline_{};
   std::unique_ptr<ProviderGateway> providerGateway_;    // calls callback providers
   std::unique_ptr<ProviderRequests> providerRequests_;  // DM requests on their instances
   std::unique_ptr<StateKeeper> state_;  // saves objects 0-2 and attributes as they change
@@ -343,17 +347,28 @@ void Daemon::integrateBus() {
   // so a server hears of a change before the bus does (the signal reads back every value of
   // the instance, the costliest part of a Set), and a burst of Sets to one instance makes one
   // signal.
+  //
+  // sd-bus reads its socket in every sd_bus_process(), so it is called only when there may be
+  // work: its fd was ready, its deadline came, or the last batch was full. Calling it every
+  // turn cost a recvmsg() returning EAGAIN per CoAP request while only CoAP was busy.
   loop_.addPrepareHook([this]() -> std::optional<EventLoop::Clock::time_point> {
     constexpr int kBusBatch = 64;
     if (dbus_) dbus_->flushChanges();
-    int dispatched = 0;
-    while (dispatched < kBusBatch && bus_->processPendingRequest()) ++dispatched;
-    if (dispatched == kBusBatch || (dbus_ && dbus_->changesPending()))
-      return EventLoop::Clock::now();
+    if (busReady_ || busDeadline_ <= EventLoop::Clock::now()) {
+      int dispatched = 0;
+      while (dispatched < kBusBatch && bus_->processPendingRequest()) ++dispatched;
+      busReady_ = dispatched == kBusBatch;
+    }
+    if (busReady_ || (dbus_ && dbus_->changesPending())) return EventLoop::Clock::now();
     const auto poll = bus_->getEventLoopPollData();
-    loop_.watchFd(poll.fd, static_cast<std::uint32_t>(poll.events), [](std::uint32_t) {});
-    if (poll.timeout_usec == UINT64_MAX) return std::nullopt;
-    return EventLoop::Clock::time_point(std::chrono::microseconds(poll.timeout_usec));
+    loop_.watchFd(poll.fd, static_cast<std::uint32_t>(poll.events),
+                  [this](std::uint32_t) { busReady_ = true; });
+    if (poll.timeout_usec == UINT64_MAX) {
+      busDeadline_ = EventLoop::Clock::time_point::max();
+      return std::nullopt;
+    }
+    busDeadline_ = EventLoop::Clock::time_point(std::chrono::microseconds(poll.timeout_usec));
+    return busDeadline_;
   });
 }
 

@@ -749,14 +749,15 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
     }
   }
 
-  const auto segments = stringOptions(request, COAP_OPTION_URI_PATH);
+  const RequestOptions options = requestOptions(request);
+  const auto& segments = options.uriPath;
   if (segments == std::vector<std::string>{"bs"} && *method == CoapMethod::Post &&
       self->bootstrapFinish_) {
     if (auto finished = self->bootstrapFinish_(coap_session_get_app_data(session)))
       return reply(finished->code, isSuccess(finished->code) ? "" : finished->diagnostic());
     return reply(CoapCode::NotFound, "not an LwM2M path");
   }
-  auto decoded = decodeDmRequest(*method, request);
+  auto decoded = decodeDmRequest(*method, request, options);
   if (!decoded) return reply(CoapCode::NotFound, "not an LwM2M path");
   DmRequest dm = std::move(*decoded);
   if (coap_block_t block1{}; coap_get_block(request, COAP_OPTION_BLOCK1, &block1)) {
@@ -771,7 +772,7 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   std::optional<std::uint32_t> sequence;
   DmResponse result;
   bool continued = false;  // served from a block-wise notification's body
-  auto observe = uintOption(request, COAP_OPTION_OBSERVE);
+  const auto& observe = options.observe;
   const bool observable = dm.method == CoapMethod::Get || dm.method == CoapMethod::Fetch;
   if (observable && observe && self->observeHandler_) {
     bool establish = true;
@@ -797,7 +798,7 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
       result = std::move(answer.response);
       sequence = answer.sequence;
     }
-  } else if (const BlockwiseBody* body = continuesNotification(dm, request)
+  } else if (const BlockwiseBody* body = options.block2 && continuesNotification(dm, request)
                                              ? self->continuationOf(session, dm.path, dm.accept)
                                              : nullptr) {
     // The rest of a block-wise notification: the blocks of the body that was notified.

@@ -43,6 +43,42 @@ std::optional<std::uint32_t> uintOption(const coap_pdu_t* pdu, coap_option_num_t
   return coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
 }
 
+RequestOptions requestOptions(const coap_pdu_t* pdu) {
+  RequestOptions options;
+  auto uintValue = [](coap_opt_t* opt) {
+    return coap_decode_var_bytes(coap_opt_value(opt), coap_opt_length(opt));
+  };
+  coap_opt_iterator_t it;
+  coap_option_iterator_init(pdu, &it, COAP_OPT_ALL);
+  while (coap_opt_t* opt = coap_option_next(&it)) {
+    switch (it.number) {
+      case COAP_OPTION_URI_PATH:
+        options.uriPath.emplace_back(reinterpret_cast<const char*>(coap_opt_value(opt)),
+                                     coap_opt_length(opt));
+        break;
+      case COAP_OPTION_URI_QUERY:
+        options.uriQuery.emplace_back(reinterpret_cast<const char*>(coap_opt_value(opt)),
+                                      coap_opt_length(opt));
+        break;
+      case COAP_OPTION_CONTENT_FORMAT:
+        if (!options.contentFormat) options.contentFormat = uintValue(opt);
+        break;
+      case COAP_OPTION_ACCEPT:
+        if (!options.accept) options.accept = uintValue(opt);
+        break;
+      case COAP_OPTION_OBSERVE:
+        if (!options.observe) options.observe = uintValue(opt);
+        break;
+      case COAP_OPTION_BLOCK2:
+        options.block2 = true;
+        break;
+      default:
+        break;
+    }
+  }
+  return options;
+}
+
 std::vector<std::uint8_t> tokenOf(const coap_pdu_t* pdu) {
   coap_bin_const_t token = coap_pdu_get_token(pdu);
   return {token.s, token.s + token.length};
@@ -74,16 +110,19 @@ std::size_t announcedBodySize(const coap_pdu_t* request) {
 }
 
 std::optional<DmRequest> decodeDmRequest(CoapMethod method, const coap_pdu_t* request) {
-  auto path = Path::fromSegments(stringOptions(request, COAP_OPTION_URI_PATH));
+  return decodeDmRequest(method, request, requestOptions(request));
+}
+
+std::optional<DmRequest> decodeDmRequest(CoapMethod method, const coap_pdu_t* request,
+                                         const RequestOptions& options) {
+  auto path = Path::fromSegments(options.uriPath);
   if (!path) return std::nullopt;
   DmRequest dm;
   dm.method = method;
   dm.path = *path;
-  if (auto cf = uintOption(request, COAP_OPTION_CONTENT_FORMAT))
-    dm.contentFormat = static_cast<std::uint16_t>(*cf);
-  if (auto accept = uintOption(request, COAP_OPTION_ACCEPT))
-    dm.accept = static_cast<std::uint16_t>(*accept);
-  dm.query = stringOptions(request, COAP_OPTION_URI_QUERY);
+  if (options.contentFormat) dm.contentFormat = static_cast<std::uint16_t>(*options.contentFormat);
+  if (options.accept) dm.accept = static_cast<std::uint16_t>(*options.accept);
+  dm.query = options.uriQuery;
   dm.payload = bodyOf(request);
   return dm;
 }

@@ -29,11 +29,18 @@ void EventLoop::watchFd(int fd, std::uint32_t events, FdHandler handler) {
   ev.data.fd = fd;
   const bool known = fdHandlers_.contains(fd);
   fdHandlers_[fd] = std::move(handler);
-  if (epoll_ctl(epollFd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0)
+  // Watching again with the same events (the bus is re-armed every turn) needs no syscall.
+  auto [watched, added] = fdEvents_.try_emplace(fd, events);
+  if (known && !added && watched->second == events) return;
+  watched->second = events;
+  if (epoll_ctl(epollFd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0) {
+    fdEvents_.erase(fd);
     throw std::runtime_error("epoll_ctl(" + std::to_string(fd) + "): " + strerror(errno));
+  }
 }
 
 void EventLoop::unwatchFd(int fd) {
+  fdEvents_.erase(fd);
   if (fdHandlers_.erase(fd) > 0) epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 

@@ -25,7 +25,8 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  /// Watches `fd` for `events` (EPOLLIN, ...). Re-adding an fd updates its events.
+  /// Watches `fd` for `events` (EPOLLIN, ...). Re-adding an fd updates its events and handler
+  /// (no syscall when the events are the same). Unwatch an fd before closing it.
   void watchFd(int fd, std::uint32_t events, FdHandler handler);
   void unwatchFd(int fd);
 
@@ -58,6 +59,7 @@ class EventLoop {
   std::multimap<Clock::time_point, TimerId> timerQueue_;
   std::unordered_map<TimerId, std::pair<Clock::time_point, std::function<void()>>> timers_;
   std::unordered_map<int, FdHandler> fdHandlers_;
+  std::unordered_map<int, std::uint32_t> fdEvents_;  // what epoll watches each fd for
   std::unordered_map<int, std::function<void()>> signalHandlers_;
   std::vector<PrepareHook> prepareHooks_;
 };

@@ -105,10 +105,13 @@ DmResponse DataModel::handle(const DmRequest& request) {
       response = DmResponse::error(CoapCode::MethodNotAllowed, "method not allowed on LwM2M paths");
       break;
   }
-  if (isSuccess(response.code))
-    logger->debug("{} -> {}", path.toString(), toString(response.code));
-  else
+  // Only when it is logged: formatting the path and code was a tenth of a Read (issue 7).
+  if (isSuccess(response.code)) {
+    if (logger->should_log(spdlog::level::debug))
+      logger->debug("{} -> {}", path.toString(), toString(response.code));
+  } else {
     logger->info("{} -> {} {}", path.toString(), toString(response.code), response.diagnostic());
+  }
   return response;
 }
 

@@ -421,9 +421,10 @@ void ObserveManager::send(Observation& observation, const DmResponse& response,
   observation.lastFormat = response.contentFormat;
   observation.planner.sent(
       now, observation.composite() ? std::nullopt : numberAt(observation.request.path));
-  logger()->debug("server {}: notified {} ({}, Observe {}, {} bytes)", server->config().shortId,
-                  describePaths(observation), notification.confirmable ? "CON" : "NON",
-                  observation.sequence, response.payload.size());
+  if (logger()->should_log(spdlog::level::debug))
+    logger()->debug("server {}: notified {} ({}, Observe {}, {} bytes)", server->config().shortId,
+                    describePaths(observation), notification.confirmable ? "CON" : "NON",
+                    observation.sequence, response.payload.size());
 }
 
 void ObserveManager::finish(Observation& observation, CoapCode code,
