@@ -604,9 +604,10 @@ void Daemon::reload() {
     applyLimits();
     logger_->info(
         "reload: [limits] max_payload {}, max_observations_per_server {}, "
-        "max_pending_requests {}",
+        "max_pending_requests {}, max_instances_per_provider {}, dbus_calls_per_second {}",
         config_.limits.maxPayloadBytes, config_.limits.maxObservationsPerServer,
-        config_.limits.maxPendingRequests);
+        config_.limits.maxPendingRequests, config_.limits.maxInstancesPerProvider,
+        config_.limits.dbusCallsPerSecond);
   }
   if (plan.providerTimeout && providerGateway_) {
     providerGateway_->setTimeout(std::chrono::milliseconds(
@@ -832,6 +833,7 @@ void Daemon::applyLimits() {
   if (coap_) coap_->setMaxPayloadBytes(limits.maxPayloadBytes);
   if (observe_) observe_->setMaxObservationsPerServer(limits.maxObservationsPerServer);
   if (providerRequests_) providerRequests_->setMaxPending(limits.maxPendingRequests);
+  if (dbus_) dbus_->setLimits(limits);
 }
 
 int Daemon::run() {

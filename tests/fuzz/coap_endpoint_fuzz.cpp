@@ -54,7 +54,9 @@ struct Harness {
           return ObserveResponse{std::move(response), sequence};
         });
     endpoint.setBootstrapFinishHandler([](void*) -> std::optional<DmResponse> {
-      return DmResponse{CoapCode::Changed, {}, {}, {}};
+      DmResponse finished;
+      finished.code = CoapCode::Changed;
+      return finished;
     });
     auto session =
         endpoint.connect("coap://127.0.0.1:" + std::to_string(ntohs(address.sin_port)), this);

@@ -54,6 +54,25 @@ int coapLogLevel() {
   return LOG_WARNING;
 }
 
+/// libcoap's own log lines go to the "coap" logger. Its warnings come one per bad datagram
+/// ("discard malformed PDU"), so a flood of garbage would flood the journal in turn: at most
+/// ten a second, each saying how many were left out. Its debug output (log level debug or
+/// trace) passes whole.
+void logFromLibcoap(coap_log_t level, const char* message) {
+  std::string_view text(message != nullptr ? message : "");
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  if (level > LOG_WARNING) {
+    logger()->log(level >= LOG_DEBUG ? spdlog::level::trace : spdlog::level::debug, "libcoap: {}",
+                  text);
+    return;
+  }
+  static LimitWarning budget(std::chrono::milliseconds(100));
+  const auto suppressed = budget.hit();
+  if (!suppressed) return;
+  logger()->log(level <= LOG_ERR ? spdlog::level::err : spdlog::level::warn, "libcoap: {}{}", text,
+                LimitWarning::suppressedNote(*suppressed));
+}
+
 void releaseBuffer(coap_session_t*, void* app) {
   delete static_cast<std::vector<std::uint8_t>*>(app);
 }
@@ -181,6 +200,7 @@ coap_fixed_point_t toFixedPoint(double value) {
 
 CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
   coap_startup();
+  coap_set_log_handler(&logFromLibcoap);
   coap_set_log_level(static_cast<coap_log_t>(coapLogLevel()));
   context_ = coap_new_context(nullptr);
   if (!context_) throw std::runtime_error("cannot create a CoAP context");
@@ -427,6 +447,7 @@ void CoapEndpoint::release(coap_session_t* session) {
                 [session](const auto& entry) { return entry.first.first == session; });
   std::erase_if(partialBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
+  lastBodyMid_.erase(session);
   unacknowledged_.erase(session);
   std::erase_if(acked_, [session](const auto& entry) { return entry.first == session; });
   coap_session_set_app_data(session, nullptr);
@@ -480,28 +501,6 @@ void CoapEndpoint::send(coap_session_t* session, const ClientRequest& request,
   }
 }
 
-void CoapEndpoint::peekResets() {
-  if (!notificationFailure_ && !notificationAck_) return;
-  for (const auto& [session, fd] : sessionSockets_) {
-    std::uint8_t header[4];
-    const ssize_t n = recv(fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 4 || (header[0] >> 6) != 1) continue;
-    const int type = (header[0] >> 4) & 3;
-    const int mid = (header[2] << 8) | header[3];
-    auto outstanding = unacknowledged_.find(session);
-    // Erased on first sight: the same datagram is peeked again when libcoap leaves it unread.
-    const bool ours = outstanding != unacknowledged_.end() && outstanding->second.erase(mid) > 0;
-    if (type == COAP_MESSAGE_ACK) {
-      if (ours) acked_.emplace_back(session, mid);
-      continue;
-    }
-    // An empty RST (RFC 7252 §4.2): version 1, type 3, code 0.
-    if (type != COAP_MESSAGE_RST || header[1] != 0 || !notificationFailure_) continue;
-    logger()->debug("RST for message id {}", mid);
-    notificationFailure_(coap_session_get_app_data(session), {}, mid, NotificationFailure::Reset);
-  }
-}
-
 void CoapEndpoint::reportAcks() {
   // A DTLS session cannot be peeked at (and a peek can miss a datagram libcoap read in the same
   // pass): once libcoap has nothing left to retransmit on any session, every CON notification
@@ -533,10 +532,7 @@ std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session
     if (!reason.empty())
       coap_add_data(response, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
   };
-  const auto tag = requestTagOf(request);
-  std::string key(tag.begin(), tag.end());
-  for (const auto& segment : stringOptions(request, COAP_OPTION_URI_PATH)) key += "/" + segment;
-  const auto id = std::make_pair(session, key);
+  const auto id = std::make_pair(session, bodyKey(request));
   const auto now = std::chrono::steady_clock::now();
   // A body whose next block has not come within EXCHANGE_LIFETIME is abandoned.
   constexpr auto kExchangeLifetime = std::chrono::seconds(247);
@@ -597,6 +593,7 @@ std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session
   }
   std::vector<std::uint8_t> body = std::move(partial.body);
   partialBodies_.erase(it);
+  lastBodyMid_[session] = coap_pdu_get_mid(request);
   return body;
 }
 
@@ -611,56 +608,108 @@ void CoapEndpoint::warnTooLarge(std::size_t announced) {
 void CoapEndpoint::sendTooLarge(coap_session_t* session, const coap_pdu_t* request,
                                 std::size_t announced) {
   warnTooLarge(announced);
+  sendAnswer(session, request, CoapCode::RequestEntityTooLarge,
+             fmt::format("request body larger than {} bytes", maxPayloadBytes_));
+}
+
+void CoapEndpoint::sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
+                              const std::string& reason) {
   // A CON request is answered piggybacked in its ACK; a NON one with a NON (RFC 7252 §5.2).
   const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
-  coap_pdu_t* pdu =
-      coap_pdu_init(confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON,
-                    static_cast<coap_pdu_code_t>(CoapCode::RequestEntityTooLarge),
-                    confirmable ? coap_pdu_get_mid(request) : coap_new_message_id(session),
-                    coap_session_max_pdu_size(session));
+  coap_pdu_t* pdu = coap_pdu_init(
+      confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, static_cast<coap_pdu_code_t>(code),
+      confirmable ? coap_pdu_get_mid(request) : coap_new_message_id(session),
+      coap_session_max_pdu_size(session));
   if (!pdu) return;
   const coap_bin_const_t token = coap_pdu_get_token(request);
   coap_add_token(pdu, token.length, token.s);
-  std::uint8_t buf[4];
-  coap_add_option(pdu, COAP_OPTION_SIZE1,
-                  coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(maxPayloadBytes_)),
-                  buf);
-  const std::string reason = fmt::format("request body larger than {} bytes", maxPayloadBytes_);
+  if (code == CoapCode::RequestEntityTooLarge) {
+    std::uint8_t buf[4];
+    coap_add_option(pdu, COAP_OPTION_SIZE1,
+                    coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(maxPayloadBytes_)),
+                    buf);
+  }
   coap_add_data(pdu, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
   if (coap_send(session, pdu) == COAP_INVALID_MID)
-    logger()->debug("could not send 4.13 Request Entity Too Large");
+    logger()->debug("could not send {} to a request libcoap was not given", toString(code));
 }
 
-void CoapEndpoint::refuseOversizedRequests() {
-  if (maxPayloadBytes_ == 0) return;
-  // Bounded: a few refused datagrams per session and pass; the rest wait for the next pass
+std::string CoapEndpoint::bodyKey(const coap_pdu_t* request) {
+  const auto tag = requestTagOf(request);
+  std::string key(tag.begin(), tag.end());
+  for (const auto& segment : stringOptions(request, COAP_OPTION_URI_PATH)) key += "/" + segment;
+  return key;
+}
+
+bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* request) const {
+  coap_block_t block{};
+  if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block) || block.num == 0) return false;
+  if (partialBodies_.contains({session, bodyKey(request)})) return false;
+  // The completing block sent again (its ACK was lost): libcoap answers it from its cache.
+  auto last = lastBodyMid_.find(session);
+  return last == lastBodyMid_.end() || last->second != coap_pdu_get_mid(request);
+}
+
+void CoapEndpoint::screenDatagrams() {
+  // Bounded: a few datagrams taken off per session and pass; the rest wait for the next pass
   // (the socket stays readable), so one flooding server cannot hold the loop.
   constexpr int kMaxPerPass = 32;
   for (const auto& [session, fd] : sessionSockets_) {
     for (int i = 0; i < kMaxPerPass; ++i) {
       const ssize_t n = recv(fd, readAhead_.data(), readAhead_.size(), MSG_PEEK | MSG_DONTWAIT);
-      if (n < 4) break;
+      if (n < 4 || (readAhead_[0] >> 6) != 1) break;
+      const int type = (readAhead_[0] >> 4) & 3;
+      const int mid = (readAhead_[2] << 8) | readAhead_[3];
+      const std::uint8_t code = readAhead_[1];
+      if (type == COAP_MESSAGE_ACK || type == COAP_MESSAGE_RST) {
+        if (!notificationFailure_ && !notificationAck_) break;
+        auto outstanding = unacknowledged_.find(session);
+        // Erased on first sight: the same datagram is peeked again when libcoap leaves it
+        // unread.
+        const bool ours =
+            outstanding != unacknowledged_.end() && outstanding->second.erase(mid) > 0;
+        if (type == COAP_MESSAGE_ACK) {
+          if (ours) acked_.emplace_back(session, mid);
+        } else if (code == 0 && notificationFailure_) {
+          // An empty RST (RFC 7252 §4.2).
+          logger()->debug("RST for message id {}", mid);
+          notificationFailure_(coap_session_get_app_data(session), {}, mid,
+                               NotificationFailure::Reset);
+        }
+        break;
+      }
+      // Only requests that carry a body (POST, PUT, FETCH, PATCH, iPATCH) are looked into:
+      // a GET or DELETE costs no parse.
+      const bool bodyMethod = code == COAP_REQUEST_CODE_POST || code == COAP_REQUEST_CODE_PUT ||
+                              code == COAP_REQUEST_CODE_FETCH || code == COAP_REQUEST_CODE_PATCH ||
+                              code == COAP_REQUEST_CODE_IPATCH;
+      if (!bodyMethod) break;
       const auto length = static_cast<std::size_t>(n);
       coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, COAP_EMPTY_CODE, 0, length);
       if (!pdu) break;
-      const bool refuse = coap_pdu_parse(COAP_PROTO_UDP, readAhead_.data(), length, pdu) &&
-                          coap_pdu_get_code(pdu) != COAP_EMPTY_CODE &&
-                          COAP_RESPONSE_CLASS(coap_pdu_get_code(pdu)) == 0 &&
-                          announcedBodySize(pdu) > maxPayloadBytes_;
-      if (refuse) {
-        // Taken off the socket: libcoap never sees (nor buffers) any of it.
-        (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
-        sendTooLarge(session, pdu, announcedBodySize(pdu));
+      bool taken = false;
+      if (coap_pdu_parse(COAP_PROTO_UDP, readAhead_.data(), length, pdu)) {
+        if (maxPayloadBytes_ != 0 && announcedBodySize(pdu) > maxPayloadBytes_) {
+          taken = true;
+          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
+          sendTooLarge(session, pdu, announcedBodySize(pdu));
+        } else if (orphanBlock(session, pdu)) {
+          taken = true;
+          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
+          coap_block_t block{};
+          (void)coap_get_block(pdu, COAP_OPTION_BLOCK1, &block);
+          sendAnswer(session, pdu, CoapCode::RequestEntityIncomplete,
+                     fmt::format("block {} of a body whose first block did not come", block.num));
+        }
       }
       coap_delete_pdu(pdu);
-      if (!refuse) break;
+      if (!taken) break;
     }
   }
 }
 
 void CoapEndpoint::process() {
-  refuseOversizedRequests();
-  peekResets();
+  screenDatagrams();
   processing_ = true;
   coap_io_process(context_, COAP_IO_NO_WAIT);
   processing_ = false;

@@ -201,18 +201,30 @@ class CoapEndpoint {
                                  const std::string& uri, const SessionSecurity& security);
   static int onPeerCertificate(const char* cn, const std::uint8_t* der, std::size_t length,
                                coap_session_t* session, unsigned depth, int validated, void* arg);
-  /// Peeks at the next datagram of each plain-UDP session: RSTs (to NON notifications) are
-  /// reported at once, empty ACKs of CON notifications are kept in acked_ for reportAcks().
-  void peekResets();
-  /// Takes the next datagram of each plain-UDP session off its socket, and answers it with 4.13
-  /// here, while it is a request whose body would exceed maxPayloadBytes_ (announcedBodySize):
-  /// libcoap 4.3.1 reassembles a Block1 body whole before the handler hears of it, allocating
-  /// the Size1 a first block announces and growing to whatever block number comes, so an
-  /// oversized body must never reach it. (DTLS records cannot be read ahead: onRequest refuses
-  /// those bodies once libcoap has them, which bounds what is served, not what is buffered.)
-  void refuseOversizedRequests();
+  /// Peeks at the next datagram of each plain-UDP session, once per pass (one syscall), before
+  /// libcoap reads it:
+  /// - RSTs (to NON notifications) are reported at once, empty ACKs of CON notifications are
+  ///   kept in acked_ for reportAcks();
+  /// - a request whose body would exceed maxPayloadBytes_ (announcedBodySize) is taken off the
+  ///   socket and answered 4.13 here: libcoap 4.3.1 reassembles a Block1 body whole before the
+  ///   handler hears of it, allocating the Size1 a first block announces and growing to
+  ///   whatever block number comes, so an oversized body must never reach it;
+  /// - a Block1 block other than the first, of a body this endpoint is not collecting, is taken
+  ///   off and answered 4.08 here: libcoap 4.3.1 dereferences a freed body when a block comes
+  ///   after its body completed (a SEGV the garbage-flood test found).
+  /// DTLS records cannot be read ahead: onRequest refuses oversized bodies once libcoap has
+  /// them, which bounds what is served, not what is buffered.
+  void screenDatagrams();
   /// Answers `request` (not given to libcoap) with 4.13 and Size1 on `session`.
   void sendTooLarge(coap_session_t* session, const coap_pdu_t* request, std::size_t announced);
+  /// Answers `request` (not given to libcoap) with `code` and `reason` on `session`.
+  void sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
+                  const std::string& reason);
+  /// Whether `request`, a Block1 block other than the first, belongs to no body being
+  /// collected (and is no retransmission of the block that completed the last one).
+  bool orphanBlock(coap_session_t* session, const coap_pdu_t* request) const;
+  /// The key of a Block1 body in partialBodies_: its Request-Tag and Uri-Path.
+  static std::string bodyKey(const coap_pdu_t* request);
   /// Collects a block of a Block1 body libcoap did not reassemble: libcoap 4.3.1 buffers one
   /// only when its first block announces the whole size (Size1), and otherwise hands every
   /// block to the handler as if it were the whole body. Answers all but the last block here
@@ -271,6 +283,8 @@ class CoapEndpoint {
   LimitWarning tooLargeWarning_;
   /// Block1 bodies being collected, by session and Request-Tag + Uri-Path.
   std::map<std::pair<coap_session_t*, std::string>, PartialBody> partialBodies_;
+  /// Per session: the message id of the block that completed the last body collected.
+  std::map<coap_session_t*, int> lastBodyMid_;
   /// One datagram read ahead of libcoap (the largest UDP payload).
   std::vector<std::uint8_t> readAhead_ = std::vector<std::uint8_t>(65536);
   /// Per session and observed path: the last notification sent block-wise.

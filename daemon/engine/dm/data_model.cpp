@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "coap/limit_warning.hpp"
 #include "core/log.hpp"
 #include "ddf/object_registry.hpp"
 #include "observe/attributes.hpp"
@@ -109,8 +110,15 @@ DmResponse DataModel::handle(const DmRequest& request) {
   if (isSuccess(response.code)) {
     if (logger->should_log(spdlog::level::debug))
       logger->debug("{} -> {}", path.toString(), toString(response.code));
+  } else if (logger->should_log(spdlog::level::debug)) {
+    logger->debug("{} -> {} {}", path.toString(), toString(response.code), response.diagnostic());
   } else {
-    logger->info("{} -> {} {}", path.toString(), toString(response.code), response.diagnostic());
+    // A server's failed requests are worth a line each, but garbage from the server's address
+    // fails by the thousand a second: at most ten lines a second, the rest counted.
+    static LimitWarning budget(std::chrono::milliseconds(100));
+    if (const auto suppressed = budget.hit())
+      logger->info("{} -> {} {}{}", path.toString(), toString(response.code), response.diagnostic(),
+                   LimitWarning::suppressedNote(*suppressed));
   }
   return response;
 }

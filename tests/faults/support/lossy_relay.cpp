@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -158,6 +159,54 @@ void LossyRelay::clearRecords() {
   toServer_.delivered = toClient_.delivered = 0;
 }
 
+std::size_t LossyRelay::injectToClient(std::span<const std::vector<std::uint8_t>> datagrams) {
+  std::optional<sockaddr_in> to;
+  {
+    std::lock_guard lock(mutex_);
+    to = clientAddress_;
+  }
+  if (!to) return 0;
+  // One system call per batch: a flood of 100k datagrams a second is beyond one sendto each
+  // under a sanitizer.
+  constexpr std::size_t kBatch = 64;
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> vectors{};
+  std::size_t next = 0, taken = 0;
+  while (next < datagrams.size()) {
+    const std::size_t count = std::min(kBatch, datagrams.size() - next);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& bytes = datagrams[next + i];
+      vectors[i].iov_base = const_cast<std::uint8_t*>(bytes.data());
+      vectors[i].iov_len = bytes.size();
+      messages[i] = mmsghdr{};
+      messages[i].msg_hdr.msg_name = &*to;
+      messages[i].msg_hdr.msg_namelen = sizeof *to;
+      messages[i].msg_hdr.msg_iov = &vectors[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::sendmmsg(clientFd_, messages.data(), static_cast<unsigned>(count), 0);
+    if (n > 0) {
+      taken += static_cast<std::size_t>(n);
+      next += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EMSGSIZE) {
+      ++next;  // one datagram too large for UDP: skipped, not counted
+    } else {
+      break;  // EAGAIN or ENOBUFS: the send buffer is full for the moment
+    }
+  }
+  return taken;
+}
+
+void LossyRelay::setToServerFilter(std::function<bool(std::span<const std::uint8_t>)> swallow) {
+  std::lock_guard lock(mutex_);
+  toServerFilter_ = std::move(swallow);
+}
+
+std::size_t LossyRelay::swallowed() const {
+  std::lock_guard lock(mutex_);
+  return swallowed_;
+}
+
 void LossyRelay::run() {
   while (!stop_) {
     int timeoutMs = 100;  // bounded, so a missed wake-up costs at most this
@@ -208,7 +257,14 @@ void LossyRelay::receive(int fd, Direction direction) {
     if (n < 0) return;  // EAGAIN: drained (or an ICMP error from a port nobody listens on)
     const auto now = Clock::now();
     std::lock_guard lock(mutex_);
-    if (direction == Direction::ToServer) clientAddress_ = from;
+    if (direction == Direction::ToServer) {
+      clientAddress_ = from;
+      if (toServerFilter_ && toServerFilter_(std::span<const std::uint8_t>(
+                                 buffer.data(), static_cast<std::size_t>(n)))) {
+        ++swallowed_;
+        continue;
+      }
+    }
     Side& s = side(direction);
     DatagramRecord record;
     record.received = now;

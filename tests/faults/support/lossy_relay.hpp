@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,6 +91,20 @@ class LossyRelay {
   std::size_t delivered(Direction direction) const;
   void clearRecords();
 
+  // --- Garbage injection (the flood test) ---
+  /// Sends `datagrams` to the client from port(), the address the client knows as the server's
+  /// (its socket toward the server is connected, so nothing from elsewhere would reach it),
+  /// in sendmmsg batches. Callable from any thread, at any rate; no impairment applies and
+  /// nothing is recorded. Returns how many the kernel took: fewer when its send buffer is full
+  /// for the moment, 0 before the client was heard from.
+  std::size_t injectToClient(std::span<const std::vector<std::uint8_t>> datagrams);
+  /// Datagrams from the client for which `swallow` returns true are counted (swallowed()) but
+  /// neither recorded nor forwarded: the client's answers to injected garbage, which would
+  /// otherwise flood the server and the records. Runs on the relay's thread with its lock held:
+  /// it must not call back into the relay. An empty function (the default) swallows nothing.
+  void setToServerFilter(std::function<bool(std::span<const std::uint8_t>)> swallow);
+  std::size_t swallowed() const;
+
  private:
   struct Queued {
     std::chrono::steady_clock::time_point due;
@@ -125,6 +141,8 @@ class LossyRelay {
   std::vector<Queued> queue_;
   std::uint16_t upstreamPort_ = 0;
   std::optional<sockaddr_in> clientAddress_;  // once the client was heard from
+  std::function<bool(std::span<const std::uint8_t>)> toServerFilter_;
+  std::size_t swallowed_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
