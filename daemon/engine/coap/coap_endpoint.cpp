@@ -448,6 +448,8 @@ void CoapEndpoint::release(coap_session_t* session) {
   std::erase_if(partialBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
   lastBodyMid_.erase(session);
+  std::erase_if(blockBodies_,
+                [session](const auto& entry) { return entry.first.first == session; });
   unacknowledged_.erase(session);
   std::erase_if(acked_, [session](const auto& entry) { return entry.first == session; });
   coap_session_set_app_data(session, nullptr);
@@ -641,13 +643,46 @@ std::string CoapEndpoint::bodyKey(const coap_pdu_t* request) {
   return key;
 }
 
-bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* request) const {
+bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* request) {
   coap_block_t block{};
-  if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block) || block.num == 0) return false;
-  if (partialBodies_.contains({session, bodyKey(request)})) return false;
+  if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block)) return false;
+  const auto now = std::chrono::steady_clock::now();
+  // A body whose next block has not come within EXCHANGE_LIFETIME is abandoned; few are
+  // followed at once (a new one beyond that pushes out the one idle longest).
+  constexpr auto kExchangeLifetime = std::chrono::seconds(247);
+  constexpr std::size_t kMaxBodies = 64;
+  std::erase_if(blockBodies_,
+                [&](const auto& entry) { return now - entry.second > kExchangeLifetime; });
+  const auto key = std::make_pair(session, bodyKey(request));
+  const int mid = coap_pdu_get_mid(request);
+  if (block.num == 0) {
+    // libcoap assembles a body whose first block announces its size (Size1); collectBlock()
+    // the others, block by block.
+    coap_opt_iterator_t it;
+    if (block.m && coap_check_option(request, COAP_OPTION_SIZE1, &it) != nullptr) {
+      if (!blockBodies_.contains(key) && blockBodies_.size() >= kMaxBodies)
+        blockBodies_.erase(
+            std::min_element(blockBodies_.begin(), blockBodies_.end(),
+                             [](const auto& x, const auto& y) { return x.second < y.second; }));
+      blockBodies_[key] = now;
+    } else {
+      blockBodies_.erase(key);
+    }
+    return false;
+  }
+  if (partialBodies_.contains(key)) return false;
+  if (auto body = blockBodies_.find(key); body != blockBodies_.end()) {
+    if (block.m) {
+      body->second = now;
+    } else {
+      blockBodies_.erase(body);
+      lastBodyMid_[session] = mid;
+    }
+    return false;
+  }
   // The completing block sent again (its ACK was lost): libcoap answers it from its cache.
   auto last = lastBodyMid_.find(session);
-  return last == lastBodyMid_.end() || last->second != coap_pdu_get_mid(request);
+  return last == lastBodyMid_.end() || last->second != mid;
 }
 
 void CoapEndpoint::screenDatagrams() {

@@ -209,9 +209,10 @@ class CoapEndpoint {
   ///   socket and answered 4.13 here: libcoap 4.3.1 reassembles a Block1 body whole before the
   ///   handler hears of it, allocating the Size1 a first block announces and growing to
   ///   whatever block number comes, so an oversized body must never reach it;
-  /// - a Block1 block other than the first, of a body this endpoint is not collecting, is taken
-  ///   off and answered 4.08 here: libcoap 4.3.1 dereferences a freed body when a block comes
-  ///   after its body completed (a SEGV the garbage-flood test found).
+  /// - a Block1 block other than the first, of no body under way (one libcoap assembles,
+  ///   blockBodies_, or one collectBlock() collects, partialBodies_), is taken off and
+  ///   answered 4.08 here: libcoap 4.3.1 dereferences a null body when a block comes after its
+  ///   body completed (a SEGV the garbage-flood test found).
   /// DTLS records cannot be read ahead: onRequest refuses oversized bodies once libcoap has
   /// them, which bounds what is served, not what is buffered.
   void screenDatagrams();
@@ -220,9 +221,10 @@ class CoapEndpoint {
   /// Answers `request` (not given to libcoap) with `code` and `reason` on `session`.
   void sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
                   const std::string& reason);
-  /// Whether `request`, a Block1 block other than the first, belongs to no body being
-  /// collected (and is no retransmission of the block that completed the last one).
-  bool orphanBlock(coap_session_t* session, const coap_pdu_t* request) const;
+  /// Follows the Block1 bodies arriving on `session` (`request` is one of its requests, not
+  /// yet given to libcoap): whether it is a block other than the first of no body under way
+  /// (and no retransmission of the block that completed the last one).
+  bool orphanBlock(coap_session_t* session, const coap_pdu_t* request);
   /// The key of a Block1 body in partialBodies_: its Request-Tag and Uri-Path.
   static std::string bodyKey(const coap_pdu_t* request);
   /// Collects a block of a Block1 body libcoap did not reassemble: libcoap 4.3.1 buffers one
@@ -283,7 +285,12 @@ class CoapEndpoint {
   LimitWarning tooLargeWarning_;
   /// Block1 bodies being collected, by session and Request-Tag + Uri-Path.
   std::map<std::pair<coap_session_t*, std::string>, PartialBody> partialBodies_;
-  /// Per session: the message id of the block that completed the last body collected.
+  /// Block1 bodies libcoap assembles (their first block announced Size1), as
+  /// screenDatagrams() saw their blocks go to it: by session and bodyKey(), when their last
+  /// block came.
+  std::map<std::pair<coap_session_t*, std::string>, std::chrono::steady_clock::time_point>
+      blockBodies_;
+  /// Per session: the message id of the block that completed the last Block1 body.
   std::map<coap_session_t*, int> lastBodyMid_;
   /// One datagram read ahead of libcoap (the largest UDP payload).
   std::vector<std::uint8_t> readAhead_ = std::vector<std::uint8_t>(65536);
