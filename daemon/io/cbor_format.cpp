@@ -68,8 +68,9 @@ class ValueReader {
         if (item.type == T::Unsigned) return Value{static_cast<double>(item.number)};
         if (item.type == T::Negative) return Value{-1.0 - static_cast<double>(item.number)};
         if (item.type != T::Float) return wrong(item, "a float");
-        if (!std::isfinite(item.real))
-          return fail(fmt::format("{} is not a finite Float", item.real));
+        // A NaN or infinity is an IEEE 754 value like any other; CBOR and TLV carry it both
+        // ways (a TLV write of one read back in CBOR failed to decode, found by fuzzing).
+        // Only the text formats, which cannot spell it, refuse it.
         return Value{item.real};
       case ResourceType::Boolean:
         if (item.type != T::True && item.type != T::False) return wrong(item, "true or false");

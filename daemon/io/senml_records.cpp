@@ -59,10 +59,6 @@ std::string_view kindName(RecordValue::Kind kind) {
   return "a value";
 }
 
-std::string describeNumber(const RecordValue::Number& number) {
-  return std::visit([](auto v) { return fmt::format("{}", v); }, number);
-}
-
 // ---- encoding ---------------------------------------------------------------------------
 
 Result<RecordValue> recordValueOf(const Value& value, ResourceType type, const Path& where,
@@ -217,10 +213,9 @@ Result<Value> typeValue(const RecordValue& value, ResourceType type, const Recor
       return unsignedOf(value.number, ctx);
     case ResourceType::Float: {
       if (value.kind != Kind::Number) return ctx.wrongKind(value, type);
-      const double d = std::visit([](auto v) { return static_cast<double>(v); }, value.number);
-      if (!std::isfinite(d))
-        return ctx.fail(fmt::format("{} is not a finite Float", describeNumber(value.number)));
-      return Value{d};
+      // Non-finite values only come from SenML CBOR (JSON cannot spell them); an IEEE 754
+      // Float may hold them, as in TLV and CBOR.
+      return Value{std::visit([](auto v) { return static_cast<double>(v); }, value.number)};
     }
     case ResourceType::Boolean:
       if (value.kind != Kind::Boolean) return ctx.wrongKind(value, type);

@@ -221,7 +221,7 @@ std::optional<ModeResult> measure(const Options& options, bool confirmable, unsi
 int run(const Options& options) {
   const auto duration = options.smoke ? 1s : 10s;
   bool sane = true;
-  // CON at RFC 7252's NSTART = 1 (one notification per round trip), CON with 16 in flight
+  // CON at RFC 7252's NSTART = 1 (one notification per round trip), CON with 32 in flight
   // ([coap] nstart, for a LAN), and NON.
   struct Mode {
     const char* name;
@@ -229,7 +229,7 @@ int run(const Options& options) {
     unsigned nstart;
   };
   for (const Mode& m :
-       {Mode{"con", true, 1}, Mode{"con-nstart16", true, 16}, Mode{"non", false, 1}}) {
+       {Mode{"con", true, 1}, Mode{"con-nstart32", true, 32}, Mode{"non", false, 1}}) {
     const std::string mode = m.name;
     const bool confirmable = m.confirmable;
     std::string error;

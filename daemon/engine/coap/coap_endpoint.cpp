@@ -685,13 +685,17 @@ bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* reques
   return last == lastBodyMid_.end() || last->second != mid;
 }
 
-void CoapEndpoint::screenDatagrams() {
+bool CoapEndpoint::screenDatagrams() {
+  bool waiting = false;
   // Bounded: a few datagrams taken off per session and pass; the rest wait for the next pass
   // (the socket stays readable), so one flooding server cannot hold the loop.
   constexpr int kMaxPerPass = 32;
   for (const auto& [session, fd] : sessionSockets_) {
+    bool headWaiting = false;  // this session's next datagram, if any, goes to libcoap
     for (int i = 0; i < kMaxPerPass; ++i) {
       const ssize_t n = recv(fd, readAhead_.data(), readAhead_.size(), MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0) break;
+      headWaiting = true;  // libcoap reads it, unless it is taken below
       if (n < 4 || (readAhead_[0] >> 6) != 1) break;
       const int type = (readAhead_[0] >> 4) & 3;
       const int mid = (readAhead_[2] << 8) | readAhead_[3];
@@ -739,14 +743,26 @@ void CoapEndpoint::screenDatagrams() {
       }
       coap_delete_pdu(pdu);
       if (!taken) break;
+      headWaiting = false;  // taken: the next one decides
     }
+    waiting = waiting || headWaiting;
   }
+  return waiting;
 }
 
 void CoapEndpoint::process() {
-  screenDatagrams();
+  // libcoap reads one datagram per session and call. Under load (a server's ACKs among a
+  // provider's pushes, many requests in flight, a flood) one a turn of the loop held the
+  // daemon to one datagram per D-Bus batch: so, while a plain-UDP socket has more, up to a
+  // bounded number more before the loop turns. Not when a datagram left work for later (a 0
+  // ms timer: a notification its Write caused, a session closed after its De-register): that
+  // comes before the next datagram, as it would a turn apart.
+  constexpr int kDatagramsPerTurn = 16;
+  (void)screenDatagrams();
   processing_ = true;
   coap_io_process(context_, COAP_IO_NO_WAIT);
+  for (int i = 1; i < kDatagramsPerTurn && !loop_.hasDueTimers() && screenDatagrams(); ++i)
+    coap_io_process(context_, COAP_IO_NO_WAIT);
   processing_ = false;
   reportAcks();
 }

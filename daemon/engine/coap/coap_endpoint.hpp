@@ -215,7 +215,8 @@ class CoapEndpoint {
   ///   body completed (a SEGV the garbage-flood test found).
   /// DTLS records cannot be read ahead: onRequest refuses oversized bodies once libcoap has
   /// them, which bounds what is served, not what is buffered.
-  void screenDatagrams();
+  /// True when a datagram is left waiting for libcoap on some plain-UDP session.
+  bool screenDatagrams();
   /// Answers `request` (not given to libcoap) with 4.13 and Size1 on `session`.
   void sendTooLarge(coap_session_t* session, const coap_pdu_t* request, std::size_t announced);
   /// Answers `request` (not given to libcoap) with `code` and `reason` on `session`.

@@ -123,6 +123,10 @@ void EventLoop::runOnce(std::chrono::milliseconds maxWait) {
   int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), timeoutMs);
   if (n < 0 && errno != EINTR)
     throw std::runtime_error(std::string("epoll_wait: ") + strerror(errno));
+  // Work left for "later" by the last turn (a 0 ms timer: an Access Control instance for an
+  // instance a provider just added) is done before this turn's events: a server's request
+  // that came meanwhile must find it done.
+  dispatchTimers();
   for (int i = 0; i < n; ++i) {
     auto it = fdHandlers_.find(events[static_cast<std::size_t>(i)].data.fd);
     if (it == fdHandlers_.end()) continue;

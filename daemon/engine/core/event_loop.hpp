@@ -45,6 +45,10 @@ class EventLoop {
   std::uint64_t run();
   /// Runs one wait-and-dispatch pass, waiting at most `maxWait`.
   void runOnce(std::chrono::milliseconds maxWait);
+  /// Whether a timer is due: work deferred with a 0 ms timer waits to be done.
+  bool hasDueTimers() const {
+    return !timerQueue_.empty() && timerQueue_.begin()->first <= Clock::now();
+  }
   void stop() { running_ = false; }
   bool running() const { return running_; }
 

@@ -17,7 +17,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr uint8_t kContent = 0x45;           // 2.05
-constexpr uint8_t kChanged = 0x44;           // 2.04
 constexpr uint8_t kBadRequest = 0x80;        // 4.00
 constexpr uint8_t kNotFound = 0x84;          // 4.04
 constexpr uint8_t kMethodNotAllowed = 0x85;  // 4.05
