@@ -794,7 +794,15 @@ void Daemon::bootstrapFinished(bool success, const std::string& reason) {
 void Daemon::serverStateChanged(std::uint16_t shortId) {
   laterReapLeaving();
   // A Register or Update answered (or a registration ended): the sessions to resume changed.
-  if (state_) state_->sessionsChanged();
+  // Sending one changes nothing durable: saving then too cost an idle daemon a second save,
+  // and a wake-up, a second after each Update's answer (issue 7).
+  using State = RegistrationMachine::State;
+  const bool inFlight = std::any_of(servers_.begin(), servers_.end(), [shortId](const auto& s) {
+    const State state = s->registration().state();
+    return s->shortId() == shortId && (state == State::Registering || state == State::Updating ||
+                                       state == State::Deregistering);
+  });
+  if (state_ && !inFlight) state_->sessionsChanged();
   stateChanged();
   publishServer(shortId);
   if (stopping_ || bootstrapping() || servers_.empty()) return;
