@@ -223,8 +223,7 @@ class CoapEndpoint {
   void sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
                   const std::string& reason);
   /// Follows the Block1 bodies arriving on `session` (`request` is one of its requests, not
-  /// yet given to libcoap): whether it is a block other than the first of no body under way
-  /// (and no retransmission of the block that completed the last one).
+  /// yet given to libcoap): whether it is a block other than the first of no body under way.
   bool orphanBlock(coap_session_t* session, const coap_pdu_t* request);
   /// The key of a Block1 body in partialBodies_: its Request-Tag and Uri-Path.
   static std::string bodyKey(const coap_pdu_t* request);
@@ -291,8 +290,6 @@ class CoapEndpoint {
   /// block came.
   std::map<std::pair<coap_session_t*, std::string>, std::chrono::steady_clock::time_point>
       blockBodies_;
-  /// Per session: the message id of the block that completed the last Block1 body.
-  std::map<coap_session_t*, int> lastBodyMid_;
   /// One datagram read ahead of libcoap (the largest UDP payload).
   std::vector<std::uint8_t> readAhead_ = std::vector<std::uint8_t>(65536);
   /// Per session and observed path: the last notification sent block-wise.
