@@ -7,9 +7,9 @@
 #include <utility>
 
 #include "app/pending_slots.hpp"
-#include "coap/limit_warning.hpp"
 #include "core/log.hpp"
 #include "dm/dm_request.hpp"
+#include "model/limit_warning.hpp"
 #include "model/result.hpp"
 
 namespace lwm2md {

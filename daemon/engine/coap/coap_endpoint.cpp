@@ -47,6 +47,10 @@ coap_pdu_code_t toPduCode(CoapMethod method) {
   return COAP_REQUEST_CODE_GET;
 }
 
+/// EXCHANGE_LIFETIME with RFC 7252's default parameters (§4.8.2): after it, nothing more of an
+/// exchange (a block of a body, a request for a block-wise notification's next block) comes.
+constexpr auto kExchangeLifetime = std::chrono::seconds(247);
+
 int coapLogLevel() {
   auto level = logger()->level();
   if (level <= spdlog::level::trace) return LOG_DEBUG;
@@ -536,7 +540,6 @@ std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session
   const auto id = std::make_pair(session, bodyKey(request));
   const auto now = std::chrono::steady_clock::now();
   // A body whose next block has not come within EXCHANGE_LIFETIME is abandoned.
-  constexpr auto kExchangeLifetime = std::chrono::seconds(247);
   std::erase_if(partialBodies_, [&](const auto& entry) {
     return now - entry.second.lastBlockAt > kExchangeLifetime;
   });
@@ -647,7 +650,6 @@ bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* reques
   const auto now = std::chrono::steady_clock::now();
   // A body whose next block has not come within EXCHANGE_LIFETIME is abandoned; few are
   // followed at once (a new one beyond that pushes out the one idle longest).
-  constexpr auto kExchangeLifetime = std::chrono::seconds(247);
   constexpr std::size_t kMaxBodies = 64;
   std::erase_if(blockBodies_,
                 [&](const auto& entry) { return now - entry.second > kExchangeLifetime; });
@@ -1025,7 +1027,6 @@ const BlockwiseBody* CoapEndpoint::continuationOf(coap_session_t* session, const
   if (it == blockwiseBodies_.end()) return nullptr;
   // EXCHANGE_LIFETIME (RFC 7252 §4.8.2) with the default parameters: after that, the server
   // cannot be continuing this notification.
-  constexpr auto kExchangeLifetime = std::chrono::seconds(247);
   if (std::chrono::steady_clock::now() - it->second.sentAt > kExchangeLifetime) {
     blockwiseBodies_.erase(it);
     return nullptr;

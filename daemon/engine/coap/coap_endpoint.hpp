@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "coap/limit_warning.hpp"
 #include "coap/session_security.hpp"
 #include "dm/dm_request.hpp"
+#include "model/limit_warning.hpp"
 #include "model/result.hpp"
 
 namespace lwm2md {

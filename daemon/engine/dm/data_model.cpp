@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "coap/limit_warning.hpp"
 #include "core/log.hpp"
 #include "ddf/object_registry.hpp"
+#include "model/limit_warning.hpp"
 #include "observe/attributes.hpp"
 #include "tree/object_tree.hpp"
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "coap/coap_endpoint.hpp"
-#include "coap/limit_warning.hpp"
 #include "core/event_loop.hpp"
+#include "model/limit_warning.hpp"
 #include "observe/attributes.hpp"
 #include "observe/confirmable_gate.hpp"
 #include "observe/observation_store.hpp"

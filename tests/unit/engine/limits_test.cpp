@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "app/pending_slots.hpp"
-#include "coap/limit_warning.hpp"
 #include "coap/request_decoding.hpp"
+#include "model/limit_warning.hpp"
 
 namespace lwm2md {
 namespace {

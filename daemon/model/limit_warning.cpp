@@ -1,4 +1,4 @@
-#include "coap/limit_warning.hpp"
+#include "model/limit_warning.hpp"
 
 #include <fmt/format.h>
 

@@ -21,6 +21,12 @@ class LimitWarning {
   /// one is to be logged, nullopt when it is to be counted only.
   std::optional<std::uint64_t> hit(Clock::time_point now = Clock::now());
 
+  /// Nothing to report and the interval over since the last logged hit: a hit now would be
+  /// logged with nothing suppressed, as for a fresh warning.
+  bool quiet(Clock::time_point now) const {
+    return suppressed_ == 0 && (!lastLogged_ || now - *lastLogged_ >= interval_);
+  }
+
   /// "" for none, else " (N more since the last report)": the tail of a logged line.
   static std::string suppressedNote(std::uint64_t suppressed);
 
