@@ -18,6 +18,7 @@
 #include "build_config.hpp"
 #include "dbus/service/value_conversion.hpp"
 #include "ddf/object_registry.hpp"
+#include "fuzz_nan.hpp"
 #include "tree/object_tree.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
@@ -141,19 +142,6 @@ sdbus::Variant makeVariant(Bytes& in, int depth) {
   }
 }
 
-bool hasNan(const std::vector<ResourceData>& values) {
-  auto nan = [](const Value& v) {
-    const double* d = std::get_if<double>(&v);
-    return d && std::isnan(*d);
-  };
-  for (const auto& r : values) {
-    if (r.value && nan(*r.value)) return true;
-    for (const auto& [riid, v] : r.instances)
-      if (nan(v)) return true;
-  }
-  return false;
-}
-
 void checkTypes(const ObjectDef& def, const std::vector<ResourceData>& values) {
   for (const auto& r : values) {
     const ResourceDef* res = def.resource(r.id);
@@ -188,7 +176,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const DbusValues shown = valuesToDbus((*instance)->snapshot());
     auto back = valuesFromDbus(def, shown);
     if (!back) std::abort();
-    if (!hasNan(*back) && *back != (*instance)->snapshot().resources) std::abort();
+    if (!fuzz::hasNaN(*back) && *back != (*instance)->snapshot().resources) std::abort();
     // Set on the instance just added.
     auto update = valuesFromDbus(def, set);
     if (!update) return 0;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <span>
 
+#include "fuzz_nan.hpp"
 #include "fuzz_shapes.hpp"
 #include "io/content_format.hpp"
 
@@ -27,8 +28,9 @@ inline int roundTrip(ContentFormat format, const std::uint8_t* data, std::size_t
   if (!encoded) std::abort();  // whatever decodes must encode again
   auto again = decodeContent(format, path, *encoded, fuzzShape);
   if (!again) std::abort();
-  // The decoders refuse NaN, so equality is a fair test here.
-  if (!(*again == *decoded)) std::abort();
+  // NaN is not equal to itself (the binary formats carry it): where the content holds one, the
+  // byte-for-byte check below is the test.
+  if (!(*again == *decoded) && !hasNaN(*decoded)) std::abort();
   auto reencoded = encodeContent(format, *again);
   if (!reencoded || *reencoded != *encoded) std::abort();
   return 0;
