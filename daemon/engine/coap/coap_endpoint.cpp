@@ -22,6 +22,40 @@ namespace lwm2md {
 
 namespace {
 
+/// Whether a request announces the size of its body (a Size1 other than 0, RFC 7959 §4):
+/// libcoap 4.3.1 assembles a Block1 body itself only then.
+bool announcesSize(const coap_pdu_t* request) {
+  return uintOption(request, COAP_OPTION_SIZE1).value_or(0) != 0;
+}
+
+/// Why a Block1 block is malformed, if it is: every block but the last carries exactly the
+/// block size (RFC 7959 §2.2). libcoap 4.3.1 counts on that: a first block with a short or
+/// empty payload leaves its body unbuffered, and a later last block adding nothing then makes
+/// it dereference that null body (a SEGV fuzz-coap_endpoint found).
+std::optional<std::string> blockSizeProblem(const coap_pdu_t* request) {
+  coap_block_t block{};
+  if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block) || !block.m) return std::nullopt;
+  size_t length = 0;
+  const uint8_t* data = nullptr;
+  if (!coap_get_data(request, &length, &data)) length = 0;
+  const std::size_t size = std::size_t{16} << block.szx;
+  if (length == size) return std::nullopt;
+  return fmt::format("block {} carries {} bytes: a block with more to follow carries {}", block.num,
+                     length, size);
+}
+
+/// Whether a request is the first block of a body that does not announce its size: the
+/// endpoint collects those bodies itself (collectBlock). libcoap 4.3.1 must never see such a
+/// first block: it would keep a record of the body with nothing buffered, then skip the
+/// handler for the first block of the next such body to the same path (so that body failed
+/// with 4.08), and dereference the null body when a last block adding nothing came (a SEGV
+/// fuzz-coap_endpoint found).
+bool unsizedFirstBlock(const coap_pdu_t* request) {
+  coap_block_t block{};
+  return coap_get_block(request, COAP_OPTION_BLOCK1, &block) && block.num == 0 && block.m &&
+         !announcesSize(request);
+}
+
 std::shared_ptr<spdlog::logger> logger() {
   static const auto instance = log::get("coap");
   return instance;
@@ -615,17 +649,24 @@ void CoapEndpoint::sendTooLarge(coap_session_t* session, const coap_pdu_t* reque
              fmt::format("request body larger than {} bytes", maxPayloadBytes_));
 }
 
-void CoapEndpoint::sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
-                              const std::string& reason) {
+coap_pdu_t* CoapEndpoint::newAnswer(coap_session_t* session, const coap_pdu_t* request,
+                                    CoapCode code) {
   // A CON request is answered piggybacked in its ACK; a NON one with a NON (RFC 7252 §5.2).
   const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
   coap_pdu_t* pdu = coap_pdu_init(
       confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, static_cast<coap_pdu_code_t>(code),
       confirmable ? coap_pdu_get_mid(request) : coap_new_message_id(session),
       coap_session_max_pdu_size(session));
-  if (!pdu) return;
+  if (!pdu) return nullptr;
   const coap_bin_const_t token = coap_pdu_get_token(request);
   coap_add_token(pdu, token.length, token.s);
+  return pdu;
+}
+
+void CoapEndpoint::sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
+                              const std::string& reason) {
+  coap_pdu_t* pdu = newAnswer(session, request, code);
+  if (!pdu) return;
   if (code == CoapCode::RequestEntityTooLarge) {
     std::uint8_t buf[4];
     coap_add_option(pdu, COAP_OPTION_SIZE1,
@@ -644,6 +685,31 @@ std::string CoapEndpoint::bodyKey(const coap_pdu_t* request) {
   return key;
 }
 
+void CoapEndpoint::collectFirstBlock(coap_session_t* session, const coap_pdu_t* request) {
+  coap_pdu_t* response = newAnswer(session, request, CoapCode::Continue);
+  if (!response) return;
+  auto refuse = [&](CoapCode code, const std::string& reason) {
+    coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
+    coap_add_data(response, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
+  };
+  // The checks onRequest makes before it collects a block, so that a body to nowhere is
+  // refused at its first block, as before.
+  const auto method = fromPduCode(coap_pdu_get_code(request));
+  const RequestOptions options = requestOptions(request);
+  if (!method) {
+    refuse(CoapCode::MethodNotAllowed, "method not allowed");
+  } else if (options.uriPath != std::vector<std::string>{"bs"} &&
+             !decodeDmRequest(*method, request, options)) {
+    refuse(CoapCode::NotFound, "not an LwM2M path");
+  } else {
+    coap_block_t block{};
+    (void)coap_get_block(request, COAP_OPTION_BLOCK1, &block);
+    (void)collectBlock(session, request, block, response);  // more follow: never the whole body
+  }
+  if (coap_send(session, response) == COAP_INVALID_MID)
+    logger()->debug("could not answer the first block of a body");
+}
+
 bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* request) {
   coap_block_t block{};
   if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block)) return false;
@@ -657,8 +723,7 @@ bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* reques
   if (block.num == 0) {
     // libcoap assembles a body whose first block announces its size (Size1); collectBlock()
     // the others, block by block.
-    coap_opt_iterator_t it;
-    if (block.m && coap_check_option(request, COAP_OPTION_SIZE1, &it) != nullptr) {
+    if (block.m && announcesSize(request)) {
       if (!blockBodies_.contains(key) && blockBodies_.size() >= kMaxBodies)
         blockBodies_.erase(
             std::min_element(blockBodies_.begin(), blockBodies_.end(),
@@ -732,6 +797,10 @@ bool CoapEndpoint::screenDatagrams() {
           taken = true;
           (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
           sendTooLarge(session, pdu, announcedBodySize(pdu));
+        } else if (auto problem = blockSizeProblem(pdu)) {
+          taken = true;
+          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
+          sendAnswer(session, pdu, CoapCode::BadRequest, *problem);
         } else if (orphanBlock(session, pdu)) {
           taken = true;
           (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
@@ -739,6 +808,10 @@ bool CoapEndpoint::screenDatagrams() {
           (void)coap_get_block(pdu, COAP_OPTION_BLOCK1, &block);
           sendAnswer(session, pdu, CoapCode::RequestEntityIncomplete,
                      fmt::format("block {} of a body whose first block did not come", block.num));
+        } else if (unsizedFirstBlock(pdu)) {
+          taken = true;
+          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
+          collectFirstBlock(session, pdu);
         }
       }
       coap_delete_pdu(pdu);
@@ -833,14 +906,18 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
     return reply(CoapCode::MethodNotAllowed, "method not allowed");
   if (const std::size_t limit = self->maxPayloadBytes_; limit != 0) {
     // Bodies libcoap reassembled (DTLS sessions, or a limit lowered mid-transfer), and a lone
-    // block of a body with no earlier block here, which libcoap passes on as it is.
+    // block of a body with no earlier block here, which libcoap passes on as it is. For such a
+    // block libcoap's total is where it ends plus one when more follow (a guess, not a size):
+    // where it ends is what counts; collectBlock() checks the body it adds to.
     size_t length = 0;
     const uint8_t* data = nullptr;
     size_t offset = 0;
     size_t total = 0;
+    coap_opt_iterator_t blockIt;
+    const bool lone = coap_check_option(request, COAP_OPTION_BLOCK1, &blockIt) != nullptr;
     if (coap_get_data_large(request, &length, &data, &offset, &total) &&
-        std::max(total, offset + length) > limit) {
-      self->warnTooLarge(std::max(total, offset + length));
+        (lone ? offset + length : std::max(total, offset + length)) > limit) {
+      self->warnTooLarge(lone ? offset + length : std::max(total, offset + length));
       std::uint8_t buf[4];
       coap_add_option(response, COAP_OPTION_SIZE1,
                       coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(limit)), buf);

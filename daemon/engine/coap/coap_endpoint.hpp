@@ -212,13 +212,23 @@ class CoapEndpoint {
   /// - a Block1 block other than the first, of no body under way (one libcoap assembles,
   ///   blockBodies_, or one collectBlock() collects, partialBodies_), is taken off and
   ///   answered 4.08 here: libcoap 4.3.1 dereferences a null body when a block comes after its
-  ///   body completed (a SEGV the garbage-flood test found).
+  ///   body completed (a SEGV the garbage-flood test found);
+  /// - a Block1 block with more to follow whose payload is not the block size is answered 4.00
+  ///   here (blockSizeProblem), and the first block of a body without Size1 is collected and
+  ///   answered here (collectFirstBlock): libcoap 4.3.1 dereferences a null body when it kept
+  ///   either and a last block adding nothing follows (a SEGV fuzz-coap_endpoint found).
   /// DTLS records cannot be read ahead: onRequest refuses oversized bodies once libcoap has
   /// them, which bounds what is served, not what is buffered.
   /// True when a datagram is left waiting for libcoap on some plain-UDP session.
   bool screenDatagrams();
   /// Answers `request` (not given to libcoap) with 4.13 and Size1 on `session`.
   void sendTooLarge(coap_session_t* session, const coap_pdu_t* request, std::size_t announced);
+  /// A response to `request` (not given to libcoap) on `session`, with its token and `code`:
+  /// an ACK of a CON request, else a NON. Null when libcoap has no memory for it.
+  coap_pdu_t* newAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code);
+  /// Collects the first block of a body without Size1 (`request`, not given to libcoap) and
+  /// answers it: 2.31 Continue, or the error onRequest would have given.
+  void collectFirstBlock(coap_session_t* session, const coap_pdu_t* request);
   /// Answers `request` (not given to libcoap) with `code` and `reason` on `session`.
   void sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
                   const std::string& reason);
