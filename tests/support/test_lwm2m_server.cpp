@@ -796,11 +796,16 @@ std::optional<Response> TestLwm2mServer::send(Method method, const std::string& 
   }
   for (const auto& query : options.query) addStringOption(&list, COAP_OPTION_URI_QUERY, query);
   if (options.accept) addUintOption(&list, COAP_OPTION_ACCEPT, *options.accept);
+  if (options.block1) addUintOption(&list, COAP_OPTION_BLOCK1, *options.block1);
+  if (options.size1) addUintOption(&list, COAP_OPTION_SIZE1, *options.size1);
   if (list != nullptr) {
     coap_add_optlist_pdu(pdu, &list);
     coap_delete_optlist(list);
   }
-  if (!options.payload.empty()) {
+  if (options.block1) {
+    if (!options.payload.empty())
+      coap_add_data(pdu, options.payload.size(), options.payload.data());
+  } else if (!options.payload.empty()) {
     // libcoap sends large bodies block-wise and frees the copy when the transfer ends.
     auto* copy = new std::vector<uint8_t>(options.payload);
     if (coap_add_data_large_request(peer_, pdu, copy->size(), copy->data(), &releaseBuffer, copy) ==

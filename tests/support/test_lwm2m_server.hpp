@@ -49,6 +49,11 @@ struct RequestOptions {
   std::vector<std::string> query;  // one Uri-Query option each, e.g. "pmin=1"
   bool confirmable = true;
   std::optional<uint32_t> observe;
+  /// A Block1 option value (NUM << 4 | M << 3 | SZX) and a Size1 to send as they are: the
+  /// payload then goes in this one datagram, whatever its size (for block sequences a
+  /// well-behaved sender would not make).
+  std::optional<uint32_t> block1{};
+  std::optional<uint32_t> size1{};
   std::chrono::milliseconds timeout{5000};
 };
 

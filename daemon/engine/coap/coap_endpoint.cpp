@@ -22,16 +22,8 @@ namespace lwm2md {
 
 namespace {
 
-/// Whether a request announces the size of its body (a Size1 other than 0, RFC 7959 §4):
-/// libcoap 4.3.1 assembles a Block1 body itself only then.
-bool announcesSize(const coap_pdu_t* request) {
-  return uintOption(request, COAP_OPTION_SIZE1).value_or(0) != 0;
-}
-
 /// Why a Block1 block is malformed, if it is: every block but the last carries exactly the
-/// block size (RFC 7959 §2.2). libcoap 4.3.1 counts on that: a first block with a short or
-/// empty payload leaves its body unbuffered, and a later last block adding nothing then makes
-/// it dereference that null body (a SEGV fuzz-coap_endpoint found).
+/// block size (RFC 7959 §2.2), or the body would be put together with holes or overlaps.
 std::optional<std::string> blockSizeProblem(const coap_pdu_t* request) {
   coap_block_t block{};
   if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block) || !block.m) return std::nullopt;
@@ -42,18 +34,6 @@ std::optional<std::string> blockSizeProblem(const coap_pdu_t* request) {
   if (length == size) return std::nullopt;
   return fmt::format("block {} carries {} bytes: a block with more to follow carries {}", block.num,
                      length, size);
-}
-
-/// Whether a request is the first block of a body that does not announce its size: the
-/// endpoint collects those bodies itself (collectBlock). libcoap 4.3.1 must never see such a
-/// first block: it would keep a record of the body with nothing buffered, then skip the
-/// handler for the first block of the next such body to the same path (so that body failed
-/// with 4.08), and dereference the null body when a last block adding nothing came (a SEGV
-/// fuzz-coap_endpoint found).
-bool unsizedFirstBlock(const coap_pdu_t* request) {
-  coap_block_t block{};
-  return coap_get_block(request, COAP_OPTION_BLOCK1, &block) && block.num == 0 && block.m &&
-         !announcesSize(request);
 }
 
 std::shared_ptr<spdlog::logger> logger() {
@@ -243,8 +223,14 @@ CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
   context_ = coap_new_context(nullptr);
   if (!context_) throw std::runtime_error("cannot create a CoAP context");
   coap_set_app_data(context_, this);
-  // libcoap reassembles and splits block-wise transfers (RFC 7959) itself.
-  coap_context_set_block_mode(context_, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+  // libcoap splits the daemon's own large requests into blocks (RFC 7959) and answers a
+  // server's Block2 continuations of them; it hands each Block1 block of a server's request to
+  // the handler, which collects the body (collectBlock). Not COAP_BLOCK_SINGLE_BODY: libcoap
+  // 4.3.1 then reassembles request bodies itself and dereferences a null body for several
+  // block sequences (a last block adding nothing to a body without Size1, a lone last block
+  // announcing Size1, a block after a completed body: SEGVs that fuzz-coap_endpoint and the
+  // garbage flood found), over DTLS as over UDP, where no screening can see them first.
+  coap_context_set_block_mode(context_, COAP_BLOCK_USE_LIBCOAP);
   coap_register_response_handler(context_, &CoapEndpoint::onResponse);
   coap_register_nack_handler(context_, &CoapEndpoint::onNack);
 
@@ -485,8 +471,6 @@ void CoapEndpoint::release(coap_session_t* session) {
                 [session](const auto& entry) { return entry.first.first == session; });
   std::erase_if(partialBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
-  std::erase_if(blockBodies_,
-                [session](const auto& entry) { return entry.first.first == session; });
   unacknowledged_.erase(session);
   std::erase_if(acked_, [session](const auto& entry) { return entry.first == session; });
   coap_session_set_app_data(session, nullptr);
@@ -583,6 +567,11 @@ std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session
   const uint8_t* data = nullptr;
   if (!coap_get_data(request, &length, &data)) length = 0;
   auto it = partialBodies_.find(id);
+  if (auto problem = blockSizeProblem(request)) {
+    if (it != partialBodies_.end()) partialBodies_.erase(it);
+    answer(CoapCode::BadRequest, *problem);
+    return std::nullopt;
+  }
   if (block.num == 0) {
     // A first block starts the body anew (a server restarting its transfer). Few bodies are
     // collected at once: a new one beyond that pushes out the one idle longest.
@@ -620,11 +609,14 @@ std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session
            fmt::format("request body larger than {} bytes", maxPayloadBytes_));
     return std::nullopt;
   }
-  // The response names the block it acknowledges (RFC 7959 §2.3), the last one's too.
-  coap_add_option(
-      response, COAP_OPTION_BLOCK1,
-      coap_encode_var_safe(buf, sizeof buf, (block.num << 4) | (block.m ? 8u : 0u) | block.szx),
-      buf);
+  // The response names the block it acknowledges (RFC 7959 §2.3), the last one's too; libcoap
+  // has named the others already.
+  coap_opt_iterator_t named;
+  if (coap_check_option(response, COAP_OPTION_BLOCK1, &named) == nullptr)
+    coap_add_option(
+        response, COAP_OPTION_BLOCK1,
+        coap_encode_var_safe(buf, sizeof buf, (block.num << 4) | (block.m ? 8u : 0u) | block.szx),
+        buf);
   if (block.m) {
     answer(CoapCode::Continue, "");
     return std::nullopt;
@@ -649,24 +641,17 @@ void CoapEndpoint::sendTooLarge(coap_session_t* session, const coap_pdu_t* reque
              fmt::format("request body larger than {} bytes", maxPayloadBytes_));
 }
 
-coap_pdu_t* CoapEndpoint::newAnswer(coap_session_t* session, const coap_pdu_t* request,
-                                    CoapCode code) {
+void CoapEndpoint::sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
+                              const std::string& reason) {
   // A CON request is answered piggybacked in its ACK; a NON one with a NON (RFC 7252 §5.2).
   const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
   coap_pdu_t* pdu = coap_pdu_init(
       confirmable ? COAP_MESSAGE_ACK : COAP_MESSAGE_NON, static_cast<coap_pdu_code_t>(code),
       confirmable ? coap_pdu_get_mid(request) : coap_new_message_id(session),
       coap_session_max_pdu_size(session));
-  if (!pdu) return nullptr;
+  if (!pdu) return;
   const coap_bin_const_t token = coap_pdu_get_token(request);
   coap_add_token(pdu, token.length, token.s);
-  return pdu;
-}
-
-void CoapEndpoint::sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
-                              const std::string& reason) {
-  coap_pdu_t* pdu = newAnswer(session, request, code);
-  if (!pdu) return;
   if (code == CoapCode::RequestEntityTooLarge) {
     std::uint8_t buf[4];
     coap_add_option(pdu, COAP_OPTION_SIZE1,
@@ -683,71 +668,6 @@ std::string CoapEndpoint::bodyKey(const coap_pdu_t* request) {
   std::string key(tag.begin(), tag.end());
   for (const auto& segment : stringOptions(request, COAP_OPTION_URI_PATH)) key += "/" + segment;
   return key;
-}
-
-void CoapEndpoint::collectFirstBlock(coap_session_t* session, const coap_pdu_t* request) {
-  coap_pdu_t* response = newAnswer(session, request, CoapCode::Continue);
-  if (!response) return;
-  auto refuse = [&](CoapCode code, const std::string& reason) {
-    coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));
-    coap_add_data(response, reason.size(), reinterpret_cast<const uint8_t*>(reason.data()));
-  };
-  // The checks onRequest makes before it collects a block, so that a body to nowhere is
-  // refused at its first block, as before.
-  const auto method = fromPduCode(coap_pdu_get_code(request));
-  const RequestOptions options = requestOptions(request);
-  if (!method) {
-    refuse(CoapCode::MethodNotAllowed, "method not allowed");
-  } else if (options.uriPath != std::vector<std::string>{"bs"} &&
-             !decodeDmRequest(*method, request, options)) {
-    refuse(CoapCode::NotFound, "not an LwM2M path");
-  } else {
-    coap_block_t block{};
-    (void)coap_get_block(request, COAP_OPTION_BLOCK1, &block);
-    (void)collectBlock(session, request, block, response);  // more follow: never the whole body
-  }
-  if (coap_send(session, response) == COAP_INVALID_MID)
-    logger()->debug("could not answer the first block of a body");
-}
-
-bool CoapEndpoint::orphanBlock(coap_session_t* session, const coap_pdu_t* request) {
-  coap_block_t block{};
-  if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block)) return false;
-  const auto now = std::chrono::steady_clock::now();
-  // A body whose next block has not come within EXCHANGE_LIFETIME is abandoned; few are
-  // followed at once (a new one beyond that pushes out the one idle longest).
-  constexpr std::size_t kMaxBodies = 64;
-  std::erase_if(blockBodies_,
-                [&](const auto& entry) { return now - entry.second > kExchangeLifetime; });
-  const auto key = std::make_pair(session, bodyKey(request));
-  if (block.num == 0) {
-    // libcoap assembles a body whose first block announces its size (Size1); collectBlock()
-    // the others, block by block.
-    if (block.m && announcesSize(request)) {
-      if (!blockBodies_.contains(key) && blockBodies_.size() >= kMaxBodies)
-        blockBodies_.erase(
-            std::min_element(blockBodies_.begin(), blockBodies_.end(),
-                             [](const auto& x, const auto& y) { return x.second < y.second; }));
-      blockBodies_[key] = now;
-    } else {
-      blockBodies_.erase(key);
-    }
-    return false;
-  }
-  if (partialBodies_.contains(key)) return false;
-  if (auto body = blockBodies_.find(key); body != blockBodies_.end()) {
-    if (block.m) {
-      body->second = now;
-    } else {
-      blockBodies_.erase(body);
-    }
-    return false;
-  }
-  // Even the completing block sent again (its ACK lost) is refused here: libcoap 4.3.1 also
-  // crashed on a lone last block announcing Size1 (fuzz-coap_endpoint), so no block of a body
-  // it is not assembling may reach it. The server learns that the transfer failed (4.08)
-  // although the body was taken; it may send it again.
-  return true;
 }
 
 bool CoapEndpoint::screenDatagrams() {
@@ -797,21 +717,6 @@ bool CoapEndpoint::screenDatagrams() {
           taken = true;
           (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
           sendTooLarge(session, pdu, announcedBodySize(pdu));
-        } else if (auto problem = blockSizeProblem(pdu)) {
-          taken = true;
-          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
-          sendAnswer(session, pdu, CoapCode::BadRequest, *problem);
-        } else if (orphanBlock(session, pdu)) {
-          taken = true;
-          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
-          coap_block_t block{};
-          (void)coap_get_block(pdu, COAP_OPTION_BLOCK1, &block);
-          sendAnswer(session, pdu, CoapCode::RequestEntityIncomplete,
-                     fmt::format("block {} of a body whose first block did not come", block.num));
-        } else if (unsizedFirstBlock(pdu)) {
-          taken = true;
-          (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
-          collectFirstBlock(session, pdu);
         }
       }
       coap_delete_pdu(pdu);
@@ -905,19 +810,11 @@ void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
   if (!method || !self->requestHandler_)
     return reply(CoapCode::MethodNotAllowed, "method not allowed");
   if (const std::size_t limit = self->maxPayloadBytes_; limit != 0) {
-    // Bodies libcoap reassembled (DTLS sessions, or a limit lowered mid-transfer), and a lone
-    // block of a body with no earlier block here, which libcoap passes on as it is. For such a
-    // block libcoap's total is where it ends plus one when more follow (a guess, not a size):
-    // where it ends is what counts; collectBlock() checks the body it adds to.
-    size_t length = 0;
-    const uint8_t* data = nullptr;
-    size_t offset = 0;
-    size_t total = 0;
-    coap_opt_iterator_t blockIt;
-    const bool lone = coap_check_option(request, COAP_OPTION_BLOCK1, &blockIt) != nullptr;
-    if (coap_get_data_large(request, &length, &data, &offset, &total) &&
-        (lone ? offset + length : std::max(total, offset + length)) > limit) {
-      self->warnTooLarge(lone ? offset + length : std::max(total, offset + length));
+    // What screenDatagrams() refuses before libcoap reads it, for DTLS sessions (whose
+    // records cannot be read ahead) and a limit lowered since: a body announced (Size1) or
+    // reaching (its block's end) beyond the limit. collectBlock() checks the body it adds to.
+    if (const std::size_t announced = announcedBodySize(request); announced > limit) {
+      self->warnTooLarge(announced);
       std::uint8_t buf[4];
       coap_add_option(response, COAP_OPTION_SIZE1,
                       coap_encode_var_safe(buf, sizeof buf, static_cast<unsigned>(limit)), buf);

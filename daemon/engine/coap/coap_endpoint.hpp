@@ -205,42 +205,24 @@ class CoapEndpoint {
   /// libcoap reads it:
   /// - RSTs (to NON notifications) are reported at once, empty ACKs of CON notifications are
   ///   kept in acked_ for reportAcks();
-  /// - a request whose body would exceed maxPayloadBytes_ (announcedBodySize) is taken off the
-  ///   socket and answered 4.13 here: libcoap 4.3.1 reassembles a Block1 body whole before the
-  ///   handler hears of it, allocating the Size1 a first block announces and growing to
-  ///   whatever block number comes, so an oversized body must never reach it;
-  /// - a Block1 block other than the first, of no body under way (one libcoap assembles,
-  ///   blockBodies_, or one collectBlock() collects, partialBodies_), is taken off and
-  ///   answered 4.08 here: libcoap 4.3.1 dereferences a null body when a block comes after its
-  ///   body completed (a SEGV the garbage-flood test found);
-  /// - a Block1 block with more to follow whose payload is not the block size is answered 4.00
-  ///   here (blockSizeProblem), and the first block of a body without Size1 is collected and
-  ///   answered here (collectFirstBlock): libcoap 4.3.1 dereferences a null body when it kept
-  ///   either and a last block adding nothing follows (a SEGV fuzz-coap_endpoint found).
-  /// DTLS records cannot be read ahead: onRequest refuses oversized bodies once libcoap has
-  /// them, which bounds what is served, not what is buffered.
+  /// - a request whose body would exceed maxPayloadBytes_ (announcedBodySize: its Size1, or
+  ///   where its block ends) is taken off the socket and answered 4.13 here, before libcoap or
+  ///   the handler spend anything on it.
+  /// DTLS records cannot be read ahead: onRequest and collectBlock() refuse those bodies (no
+  /// block of them is buffered beyond the limit: libcoap hands each block on as it comes).
   /// True when a datagram is left waiting for libcoap on some plain-UDP session.
   bool screenDatagrams();
   /// Answers `request` (not given to libcoap) with 4.13 and Size1 on `session`.
   void sendTooLarge(coap_session_t* session, const coap_pdu_t* request, std::size_t announced);
-  /// A response to `request` (not given to libcoap) on `session`, with its token and `code`:
-  /// an ACK of a CON request, else a NON. Null when libcoap has no memory for it.
-  coap_pdu_t* newAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code);
-  /// Collects the first block of a body without Size1 (`request`, not given to libcoap) and
-  /// answers it: 2.31 Continue, or the error onRequest would have given.
-  void collectFirstBlock(coap_session_t* session, const coap_pdu_t* request);
   /// Answers `request` (not given to libcoap) with `code` and `reason` on `session`.
   void sendAnswer(coap_session_t* session, const coap_pdu_t* request, CoapCode code,
                   const std::string& reason);
-  /// Follows the Block1 bodies arriving on `session` (`request` is one of its requests, not
-  /// yet given to libcoap): whether it is a block other than the first of no body under way.
-  bool orphanBlock(coap_session_t* session, const coap_pdu_t* request);
   /// The key of a Block1 body in partialBodies_: its Request-Tag and Uri-Path.
   static std::string bodyKey(const coap_pdu_t* request);
-  /// Collects a block of a Block1 body libcoap did not reassemble: libcoap 4.3.1 buffers one
-  /// only when its first block announces the whole size (Size1), and otherwise hands every
-  /// block to the handler as if it were the whole body. Answers all but the last block here
-  /// (2.31 Continue, or an error) and returns nullopt; returns the whole body with the last.
+  /// Collects a block of a Block1 body: libcoap hands every block to the handler as it comes
+  /// (no COAP_BLOCK_SINGLE_BODY). Answers all but the last block here (2.31 Continue, or an
+  /// error: 4.00 for a block of the wrong size, 4.08 for one that does not follow, 4.13 past
+  /// the limit) and returns nullopt; returns the whole body with the last.
   std::optional<std::vector<std::uint8_t>> collectBlock(coap_session_t* session,
                                                         const coap_pdu_t* request,
                                                         const coap_block_t& block,
@@ -295,11 +277,6 @@ class CoapEndpoint {
   LimitWarning tooLargeWarning_;
   /// Block1 bodies being collected, by session and Request-Tag + Uri-Path.
   std::map<std::pair<coap_session_t*, std::string>, PartialBody> partialBodies_;
-  /// Block1 bodies libcoap assembles (their first block announced Size1), as
-  /// screenDatagrams() saw their blocks go to it: by session and bodyKey(), when their last
-  /// block came.
-  std::map<std::pair<coap_session_t*, std::string>, std::chrono::steady_clock::time_point>
-      blockBodies_;
   /// One datagram read ahead of libcoap (the largest UDP payload).
   std::vector<std::uint8_t> readAhead_ = std::vector<std::uint8_t>(65536);
   /// Per session and observed path: the last notification sent block-wise.
