@@ -1,7 +1,8 @@
 // libFuzzer target: raw datagrams into the daemon's real CoapEndpoint over loopback. A UDP
 // socket plays the LwM2M server: the endpoint opens its client session to it (as it does to a
-// real server) and every input is sent from there as one datagram, which libcoap receives,
-// deduplicates, reassembles (Block1) and hands to CoapEndpoint::onRequest; the requests are
+// real server) and every input is sent from there as one datagram, which the endpoint screens
+// (4.13), libcoap receives and deduplicates, and CoapEndpoint::onRequest collects (Block1)
+// and serves, the session keeping its state from input to input; the requests are
 // served from the fuzz tree (fuzz_dm_tree.hpp), Observe through a stand-in for the observation
 // engine that answers with a sequence number, and Bootstrap-Finish (POST /bs) with 2.04.
 // Every datagram the endpoint sends back must parse as CoAP.
