@@ -471,6 +471,7 @@ void CoapEndpoint::release(coap_session_t* session) {
                 [session](const auto& entry) { return entry.first.first == session; });
   std::erase_if(partialBodies_,
                 [session](const auto& entry) { return entry.first.first == session; });
+  answered_.forget(session);
   unacknowledged_.erase(session);
   std::erase_if(acked_, [session](const auto& entry) { return entry.first == session; });
   coap_session_set_app_data(session, nullptr);
@@ -800,6 +801,26 @@ bool CoapEndpoint::defer(coap_session_t* session, const coap_pdu_t* request, con
 void CoapEndpoint::onRequest(coap_resource_t* resource, coap_session_t* session,
                              const coap_pdu_t* request, const coap_string_t* query,
                              coap_pdu_t* response) {
+  auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
+  const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+  const auto now = std::chrono::steady_clock::now();
+  if (confirmable && self->answered_.replay(session, request, response, now)) {
+    logger()->debug("a copy of request {} (message id {}): answered as before, not served again",
+                    toString(static_cast<CoapCode>(coap_pdu_get_code(request))),
+                    coap_pdu_get_mid(request));
+    return;
+  }
+  serveRequest(resource, session, request, query, response);
+  // Piggybacked answers only: an empty ACK (a separate answer follows) or a separate answer
+  // (its type changed) leave the copy to the separate-answer machinery.
+  if (confirmable && coap_pdu_get_code(response) != COAP_EMPTY_CODE &&
+      coap_pdu_get_type(response) == COAP_MESSAGE_ACK)
+    self->answered_.remember(session, request, response, now);
+}
+
+void CoapEndpoint::serveRequest(coap_resource_t* resource, coap_session_t* session,
+                                const coap_pdu_t* request, const coap_string_t* query,
+                                coap_pdu_t* response) {
   auto* self = static_cast<CoapEndpoint*>(coap_get_app_data(coap_session_get_context(session)));
   auto reply = [&](CoapCode code, const std::string& reason) {
     coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(code));

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "coap/answered_requests.hpp"
 #include "coap/session_security.hpp"
 #include "dm/dm_request.hpp"
 #include "model/limit_warning.hpp"
@@ -183,9 +184,13 @@ class CoapEndpoint {
   coap_context_t* context() { return context_; }
 
  private:
+  /// Answers a copy of a recent CON request as before (answered_), else serveRequest().
   static void onRequest(coap_resource_t* resource, coap_session_t* session,
                         const coap_pdu_t* request, const coap_string_t* query,
                         coap_pdu_t* response);
+  static void serveRequest(coap_resource_t* resource, coap_session_t* session,
+                           const coap_pdu_t* request, const coap_string_t* query,
+                           coap_pdu_t* response);
   static coap_response_t onResponse(coap_session_t* session, const coap_pdu_t* sent,
                                     const coap_pdu_t* received, coap_mid_t mid);
   static void onNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason,
@@ -275,6 +280,9 @@ class CoapEndpoint {
   SessionSecurity pkiKeys_;
   std::size_t maxPayloadBytes_ = 0;
   LimitWarning tooLargeWarning_;
+  /// The piggybacked answers to recent CON requests, for their copies (RFC 7252 §4.5): at most
+  /// 512 answers and 256 KiB, each for EXCHANGE_LIFETIME.
+  AnsweredRequests answered_{512, 256 * 1024, std::chrono::seconds(247)};
   /// Block1 bodies being collected, by session and Request-Tag + Uri-Path.
   std::map<std::pair<coap_session_t*, std::string>, PartialBody> partialBodies_;
   /// One datagram read ahead of libcoap (the largest UDP payload).

@@ -147,6 +147,29 @@ TEST_F(Limits, OversizedBodiesGet413WithSize1AndNothingIsWritten) {
   EXPECT_EQ(timezone(), "UTC");
 }
 
+// A copy of a Confirmable request (the server's retransmission when the ACK was lost, or the
+// network's duplicate) is answered as the first was and not served again (RFC 7252 §4.5).
+// Served again, a late copy of a write undid the write after it, and a copy of a body's last
+// block got 4.08 although the body was written.
+TEST_F(Limits, ACopyOfARequestIsAnsweredAsBeforeAndServedOnce) {
+  start();
+  const RawMessage first = put("Europe/Paris");
+  ASSERT_EQ(exchange(first).code, kChanged);
+  ASSERT_EQ(exchange(put("Asia/Tokyo")).code, kChanged);
+  EXPECT_EQ(exchange(first).code, kChanged) << "the copy gets the first answer";
+  EXPECT_EQ(timezone(), "Asia/Tokyo") << "the copy must not write again";
+
+  requestTag_ = "dup";
+  EXPECT_EQ(exchange(put(std::string(16, 'a'), (0u << 4) | 8u | 0u)).code, kContinue);
+  const RawMessage last = put("bbbbb", (1u << 4) | 0u | 0u);
+  const RawMessage done = exchange(last);
+  ASSERT_EQ(done.code, kChanged);
+  const RawMessage again = exchange(last);
+  EXPECT_EQ(again.code, kChanged) << again.text();
+  EXPECT_EQ(again.uintOption(kBlock1), done.uintOption(kBlock1));
+  EXPECT_EQ(timezone(), std::string(16, 'a') + "bbbbb");
+}
+
 TEST_F(Limits, ObserveBeyondTheLimitIsAPlainRead) {
   start();
   std::vector<std::vector<uint8_t>> tokens;
