@@ -24,12 +24,8 @@ namespace {
 
 /// Why a Block1 block is malformed, if it is: every block but the last carries exactly the
 /// block size (RFC 7959 §2.2), or the body would be put together with holes or overlaps.
-std::optional<std::string> blockSizeProblem(const coap_pdu_t* request) {
-  coap_block_t block{};
-  if (!coap_get_block(request, COAP_OPTION_BLOCK1, &block) || !block.m) return std::nullopt;
-  size_t length = 0;
-  const uint8_t* data = nullptr;
-  if (!coap_get_data(request, &length, &data)) length = 0;
+std::optional<std::string> blockSizeProblem(const coap_block_t& block, std::size_t length) {
+  if (!block.m) return std::nullopt;
   const std::size_t size = std::size_t{16} << block.szx;
   if (length == size) return std::nullopt;
   return fmt::format("block {} carries {} bytes: a block with more to follow carries {}", block.num,
@@ -64,6 +60,10 @@ coap_pdu_code_t toPduCode(CoapMethod method) {
 /// EXCHANGE_LIFETIME with RFC 7252's default parameters (§4.8.2): after it, nothing more of an
 /// exchange (a block of a body, a request for a block-wise notification's next block) comes.
 constexpr auto kExchangeLifetime = std::chrono::seconds(247);
+/// The bounds of answered_: enough for a server's requests of an EXCHANGE_LIFETIME at a
+/// steady pace, flat under a flood.
+constexpr std::size_t kMaxAnsweredRequests = 512;
+constexpr std::size_t kMaxAnsweredBytes = 256 * 1024;
 
 int coapLogLevel() {
   auto level = logger()->level();
@@ -216,7 +216,8 @@ coap_fixed_point_t toFixedPoint(double value) {
 
 }  // namespace
 
-CoapEndpoint::CoapEndpoint(EventLoop& loop) : loop_(loop) {
+CoapEndpoint::CoapEndpoint(EventLoop& loop)
+    : loop_(loop), answered_(kMaxAnsweredRequests, kMaxAnsweredBytes, kExchangeLifetime) {
   coap_startup();
   coap_set_log_handler(&logFromLibcoap);
   coap_set_log_level(static_cast<coap_log_t>(coapLogLevel()));
@@ -568,7 +569,7 @@ std::optional<std::vector<std::uint8_t>> CoapEndpoint::collectBlock(coap_session
   const uint8_t* data = nullptr;
   if (!coap_get_data(request, &length, &data)) length = 0;
   auto it = partialBodies_.find(id);
-  if (auto problem = blockSizeProblem(request)) {
+  if (auto problem = blockSizeProblem(block, length)) {
     if (it != partialBodies_.end()) partialBodies_.erase(it);
     answer(CoapCode::BadRequest, *problem);
     return std::nullopt;
@@ -714,10 +715,11 @@ bool CoapEndpoint::screenDatagrams() {
       if (!pdu) break;
       bool taken = false;
       if (coap_pdu_parse(COAP_PROTO_UDP, readAhead_.data(), length, pdu)) {
-        if (maxPayloadBytes_ != 0 && announcedBodySize(pdu) > maxPayloadBytes_) {
+        if (const std::size_t announced = announcedBodySize(pdu);
+            maxPayloadBytes_ != 0 && announced > maxPayloadBytes_) {
           taken = true;
           (void)recv(fd, readAhead_.data(), readAhead_.size(), MSG_DONTWAIT);
-          sendTooLarge(session, pdu, announcedBodySize(pdu));
+          sendTooLarge(session, pdu, announced);
         }
       }
       coap_delete_pdu(pdu);

@@ -282,7 +282,7 @@ class CoapEndpoint {
   LimitWarning tooLargeWarning_;
   /// The piggybacked answers to recent CON requests, for their copies (RFC 7252 §4.5): at most
   /// 512 answers and 256 KiB, each for EXCHANGE_LIFETIME.
-  AnsweredRequests answered_{512, 256 * 1024, std::chrono::seconds(247)};
+  AnsweredRequests answered_;
   /// Block1 bodies being collected, by session and Request-Tag + Uri-Path.
   std::map<std::pair<coap_session_t*, std::string>, PartialBody> partialBodies_;
   /// One datagram read ahead of libcoap (the largest UDP payload).
